@@ -1,0 +1,5 @@
+//go:build !race
+
+package prefixset
+
+const raceEnabled = false
