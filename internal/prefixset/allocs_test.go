@@ -3,6 +3,8 @@ package prefixset
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/seawall/seawall/internal/testenv"
 )
 
 var (
@@ -14,9 +16,7 @@ var (
 // second and third IPv4 levels, deep IPv6 nodes, mapped addresses) do not
 // allocate.
 func TestLookupAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocation counts are not meaningful under the race detector")
-	}
+	testenv.SkipIfRace(t)
 	prefixes := mustPrefixes(t,
 		"10.0.0.0/8", "10.1.2.0/24", "10.1.3.7/32", "192.168.200.64/26",
 		"2001:db8::/32", "2001:db8:1:2::1/128",

@@ -76,6 +76,32 @@ func (u universe) randPrefix(rng *rand.Rand) netip.Prefix {
 	return netip.PrefixFrom(u.addr(rng.IntN(u.size())), u.base.Bits()+rng.IntN(u.hostBits()+1))
 }
 
+// randPrefixes returns n prefixes inside u. A third of them are the sibling
+// or the next block of an earlier one, so that adjacent ranges that must
+// merge are common.
+func (u universe) randPrefixes(rng *rand.Rand, n int) []netip.Prefix {
+	var out []netip.Prefix
+	for range n {
+		if len(out) == 0 || rng.IntN(3) != 0 {
+			out = append(out, u.randPrefix(rng))
+			continue
+		}
+		q := out[rng.IntN(len(out))].Masked()
+		size := 1 << (u.base.Addr().BitLen() - q.Bits())
+		off := u.offset(q.Addr())
+		if rng.IntN(2) == 0 {
+			off ^= size // sibling
+		} else {
+			off += size // next block, sibling or not
+		}
+		if q.Bits() == u.base.Bits() || off >= u.size() {
+			continue
+		}
+		out = append(out, netip.PrefixFrom(u.addr(off), q.Bits()))
+	}
+	return out
+}
+
 // members enumerates the addresses of u covered by ps, which must lie in u
 // or in the other family.
 func (u universe) members(t testing.TB, ps []netip.Prefix) []bool {
@@ -133,6 +159,16 @@ func setOp(a, b []bool, f func(x, y bool) bool) []bool {
 
 func andNot(x, y bool) bool { return x && !y }
 
+// firstDiff returns the first index where a and b differ, or -1.
+func firstDiff(a, b []bool) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return -1
+}
+
 // checkMinimal reports an error unless ps is sorted (IPv4 first), masked,
 // non-overlapping and free of sibling pairs, which together make it the
 // minimal cover of its union.
@@ -168,15 +204,19 @@ func checkMinimal(t testing.TB, ps []netip.Prefix) {
 	}
 }
 
-// refLookup is the slow longest-prefix match: scan all entries, the longest
-// covering prefix wins, and among identical prefixes the later entry wins.
-// IPv4-mapped IPv6 addresses match as IPv4.
+// refLookup is the slow longest-prefix match: scan all entries; among those
+// covering a the highest layer wins, then the longest prefix, then the later
+// entry. IPv4-mapped IPv6 addresses match as IPv4.
 func refLookup(entries []Entry, a netip.Addr) uint16 {
 	a = a.Unmap()
-	best, v := -1, uint16(0)
+	bestLayer, bestBits, v := -1, -1, uint16(0)
 	for _, e := range entries {
-		if e.Prefix.Contains(a) && e.Prefix.Bits() >= best {
-			best, v = e.Prefix.Bits(), e.Value
+		if !e.Prefix.Contains(a) {
+			continue
+		}
+		l, b := int(e.Layer), e.Prefix.Bits()
+		if l > bestLayer || l == bestLayer && b >= bestBits {
+			bestLayer, bestBits, v = l, b, e.Value
 		}
 	}
 	return v

@@ -28,7 +28,7 @@ func NewSet(prefixes []netip.Prefix) (*Set, error) {
 	s := &Set{l0: new([1 << 16]uint16)}
 	var v6 []Entry
 	part := map[uint32]*[4]uint64{} // /24 key → address bitmap, during build
-	for _, r := range Ranges(prefixes) {
+	for _, r := range Ranges(unmapPrefixes(prefixes)) {
 		for _, p := range r.Prefixes() {
 			if !p.Addr().Is4() {
 				v6 = append(v6, Entry{Prefix: p, Value: 1})
@@ -104,8 +104,7 @@ func (s *Set) Contains(a netip.Addr) bool {
 		b := a.As16()
 		return s.Contains4(uint32(b[12])<<24 | uint32(b[13])<<16 | uint32(b[14])<<8 | uint32(b[15]))
 	}
-	b := a.As16()
-	return s.v6.Lookup6(be64(b[0:8]), be64(b[8:16])) != 0
+	return s.v6.Lookup(a) != 0
 }
 
 // Contains4 reports whether the IPv4 address a (as an integer) is in the set.
@@ -140,4 +139,19 @@ func (s *Set) contains4Part(ci uint32, c *chunk, i, host uint32) bool {
 // Bytes reports the memory held by the set's lookup arrays.
 func (s *Set) Bytes() int {
 	return len(s.l0)*2 + len(s.chunks)*64 + len(s.l2base)*4 + len(s.l2)*32 + s.v6.Stats().Bytes
+}
+
+// unmapPrefixes turns IPv4-mapped IPv6 prefixes into IPv4 ones, since
+// lookups answer mapped addresses as IPv4.
+func unmapPrefixes(ps []netip.Prefix) []netip.Prefix {
+	out := ps
+	for i, p := range ps {
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			if &out[0] == &ps[0] {
+				out = append([]netip.Prefix(nil), ps...)
+			}
+			out[i] = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+	}
+	return out
 }

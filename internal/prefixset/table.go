@@ -1,7 +1,6 @@
 package prefixset
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -19,6 +18,11 @@ const (
 type Entry struct {
 	Prefix netip.Prefix
 	Value  uint16
+	// Layer ranks entries before prefix length does: an entry of a higher
+	// layer wins over every entry of a lower one, however specific. Within
+	// a layer the longest prefix wins. Most tables use one layer; two let a
+	// registry of special ranges override data, or stand under it.
+	Layer uint8
 }
 
 // Table answers longest-prefix-match lookups from address to a small
@@ -39,12 +43,30 @@ type Table struct {
 	nodes []uint32         // 256 per node, 8 bits each
 }
 
-// Build makes a Table. Where prefixes overlap the longest wins; between
-// identical prefixes the later entry wins.
+// Build makes a Table. Where prefixes overlap the higher layer wins, then
+// the longest prefix; between identical prefixes the later entry wins.
 func Build(entries []Entry) (*Table, error) {
 	t := &Table{l0: new([1 << 16]uint32), root: new([1 << 16]uint32)}
-	sorted := slices.Clone(entries)
-	slices.SortStableFunc(sorted, func(a, b Entry) int { return cmp.Compare(a.Prefix.Bits(), b.Prefix.Bits()) })
+	// Painting shorter prefixes first and longer ones over them gives
+	// longest-prefix match with leaf pushing; a counting sort by (layer,
+	// length) keeps the input order among equals and runs in linear time.
+	var start [256*129 + 1]int
+	key := func(e Entry) int { return int(e.Layer)*129 + e.Prefix.Bits() }
+	for _, e := range entries {
+		if !e.Prefix.IsValid() {
+			return nil, fmt.Errorf("invalid prefix in table entry with value %d", e.Value)
+		}
+		start[key(e)+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	sorted := make([]Entry, len(entries))
+	for _, e := range entries {
+		k := key(e)
+		sorted[start[k]] = e
+		start[k]++
+	}
 	for _, e := range sorted {
 		if !e.Prefix.IsValid() {
 			return nil, fmt.Errorf("invalid prefix in table entry with value %d", e.Value)
@@ -53,6 +75,11 @@ func Build(entries []Entry) (*Table, error) {
 			return nil, fmt.Errorf("value %d for %s exceeds the table maximum %d", e.Value, e.Prefix, MaxValue)
 		}
 		p := e.Prefix.Masked()
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			// Lookups answer mapped addresses from the IPv4 table, so a
+			// mapped entry belongs there too.
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
 		if p.Addr().Is4() {
 			t.paint4(p, e.Value)
 		} else {
@@ -61,7 +88,7 @@ func Build(entries []Entry) (*Table, error) {
 			}
 		}
 	}
-	if len(t.l2)/256 > int(^child16) {
+	if len(t.l2)/256 > int(^child16)+1 {
 		return nil, fmt.Errorf("table needs %d third-level chunks, more than %d", len(t.l2)/256, ^child16)
 	}
 	return t, nil
@@ -73,7 +100,9 @@ func (t *Table) paint4(p netip.Prefix, v uint16) {
 	if bits <= 16 {
 		first := a >> 16
 		for i := first; i < first+1<<(16-bits); i++ {
-			t.l0[i] = uint32(v) // shorter prefixes paint first, so no child is lost
+			// Within a layer shorter prefixes paint first, so a child
+			// replaced here was made by a lower layer that this one beats.
+			t.l0[i] = uint32(v)
 		}
 		return
 	}
@@ -89,7 +118,7 @@ func (t *Table) paint4(p netip.Prefix, v uint16) {
 	e := t.l1[i]
 	if e&child16 == 0 {
 		idx := uint16(len(t.l2) / 256)
-		t.l2 = append(t.l2, make([]uint16, 256)...)
+		t.l2 = grow(t.l2)
 		fill(t.l2[int(idx)<<8:int(idx+1)<<8], e)
 		t.l1[i] = child16 | idx
 		e = t.l1[i]
@@ -107,10 +136,20 @@ func (t *Table) child4(slot uint32) uint32 {
 		return e &^ child32
 	}
 	idx := uint32(len(t.l1) / 256)
-	t.l1 = append(t.l1, make([]uint16, 256)...)
+	t.l1 = grow(t.l1)
 	fill(t.l1[idx<<8:(idx+1)<<8], uint16(e))
 	t.l0[slot] = child32 | idx
 	return idx
+}
+
+// grow appends one 256-entry chunk, doubling the capacity when it runs
+// out: append alone grows large slices by a quarter, copying the table
+// many times over while it is built.
+func grow[T uint16 | uint32](s []T) []T {
+	if cap(s)-len(s) < 256 {
+		s = slices.Grow(s, max(len(s), 16*256))
+	}
+	return s[:len(s)+256]
 }
 
 func fill[T any](s []T, v T) {
@@ -137,7 +176,7 @@ func (t *Table) paint6(p netip.Prefix, v uint16) error {
 			if idx >= child32 {
 				return fmt.Errorf("IPv6 table too large at %s", p)
 			}
-			t.nodes = append(t.nodes, make([]uint32, 256)...)
+			t.nodes = grow(t.nodes)
 			if parent >= 0 {
 				slot = &t.nodes[parent] // the append may have moved t.nodes
 			}
@@ -172,6 +211,9 @@ func (t *Table) Lookup(a netip.Addr) uint16 {
 	if a.Is4() || a.Is4In6() {
 		b := a.As16()
 		return t.Lookup4(uint32(b[12])<<24 | uint32(b[13])<<16 | uint32(b[14])<<8 | uint32(b[15]))
+	}
+	if !a.IsValid() {
+		return 0
 	}
 	b := a.As16()
 	return t.Lookup6(be64(b[0:8]), be64(b[8:16]))

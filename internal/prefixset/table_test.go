@@ -102,7 +102,8 @@ func TestTableLookup(t *testing.T) {
 		{"2001:db8:1:3::", 12},
 		{"2001:db8:abcd::", 18},
 		{"2001:db8:abff:ffff::", 18},
-		{"2001:db8:ab00::", 19},
+		{"2001:db8:aa00::", 19},
+		{"2001:db8:ab00::", 18},
 		{"2001:db8:ac00::", 11},
 		{"2001:db9::", 10},
 		{"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 10},
@@ -183,16 +184,61 @@ func TestBuildKeepsInput(t *testing.T) {
 	}
 }
 
+func TestTableLayers(t *testing.T) {
+	es := []Entry{
+		{Prefix: netip.MustParsePrefix("10.1.2.0/24"), Value: 1},
+		{Prefix: netip.MustParsePrefix("10.1.2.3/32"), Value: 2},
+		{Prefix: netip.MustParsePrefix("10.0.0.0/8"), Value: 3, Layer: 1},        // beats the longer layer-0 entries
+		{Prefix: netip.MustParsePrefix("10.9.0.0/16"), Value: 4, Layer: 1},       // longest within layer 1
+		{Prefix: netip.MustParsePrefix("192.168.0.0/16"), Value: 5, Layer: 1},    // stands over...
+		{Prefix: netip.MustParsePrefix("192.168.1.0/24"), Value: 6},              // ...this hidden one
+		{Prefix: netip.MustParsePrefix("192.168.1.128/25"), Value: 0, Layer: 2},  // value 0 on top hides everything
+		{Prefix: netip.MustParsePrefix("2001:db8::/32"), Value: 7, Layer: 255},   // top layer
+		{Prefix: netip.MustParsePrefix("2001:db8::1/128"), Value: 8, Layer: 254}, // hidden
+		{Prefix: netip.MustParsePrefix("2001:db9::1/128"), Value: 9},
+		{Prefix: netip.MustParsePrefix("2001:db9::/32"), Value: 10, Layer: 1},
+	}
+	tb, err := Build(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		addr string
+		want uint16
+	}{
+		{"10.1.2.3", 3},
+		{"10.1.2.4", 3},
+		{"10.9.1.1", 4},
+		{"11.0.0.0", 0},
+		{"192.168.1.1", 5},
+		{"192.168.1.128", 0},
+		{"2001:db8::1", 7},
+		{"2001:db9::1", 10},
+		{"2001:db9::2", 10},
+	}
+	for _, tt := range tests {
+		a := netip.MustParseAddr(tt.addr)
+		if want := refLookup(es, a); want != tt.want {
+			t.Fatalf("reference disagrees with the test table at %s: %d, want %d", a, want, tt.want)
+		}
+		checkLookup(t, tb, a, tt.want, "")
+	}
+}
+
 // TestTableDifferential compares Build/Lookup against refLookup on random
 // nested entries of every length, queried on random addresses and on every
 // entry's first, middle and last address and the addresses either side.
 func TestTableDifferential(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for trial, n := range []int{0, 1, 2, 3, 5, 8, 13, 20, 40, 60, 100, 150, 250, 400} {
+	for trial, n := range []int{0, 1, 2, 3, 5, 8, 13, 20, 40, 60, 100, 150, 250} {
 		g := newPrefixGen(rng, trial%2 == 1)
+		layers := 1 + trial%3 // some trials use one layer, others two or three
 		var es []Entry
 		for range n {
-			e := Entry{Prefix: g.prefix(), Value: uint16(rng.IntN(MaxValue + 1))}
+			e := Entry{Prefix: g.prefix(), Value: uint16(rng.IntN(MaxValue + 1)), Layer: uint8(rng.IntN(layers))}
+			if layers == 3 && e.Layer == 2 {
+				e.Layer = 255
+			}
 			switch rng.IntN(10) {
 			case 0:
 				e.Value = 0

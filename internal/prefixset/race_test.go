@@ -1,5 +1,0 @@
-//go:build race
-
-package prefixset
-
-const raceEnabled = true
