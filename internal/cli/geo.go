@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +29,8 @@ installs a fresh one from the registries in the data directory.
 
 "Country" here means registration, not where a host physically sits: a VPS
 rented abroad or a hijacked router elsewhere is not found this way.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: runGroup,
 	}
 	cmd.AddCommand(a.geoInfoCmd(), a.geoLookupCmd(), a.geoRangesCmd(), a.geoUpdateCmd())
 	return cmd
@@ -155,7 +158,8 @@ loopback, documentation, multicast and the other IANA special-purpose
 ranges, and space no registry has delegated. With --json each answer is one
 JSON object per line.
 
-Malformed addresses are reported on standard error and skipped; the exit
+Malformed addresses are reported on standard error (with --json, also as
+an object with an "error" field) and the rest are still answered; the exit
 code is then 1.`,
 		Example: `  seawall geo lookup 1.2.4.8 8.8.8.8 2400:da00::6666
   cut -f1 addresses.txt | seawall geo lookup --json`,
@@ -205,6 +209,9 @@ code is then 1.`,
 					answer("", s)
 				}
 			} else {
+				if isTerminal(a.io.In) {
+					_, _ = fmt.Fprintln(a.io.Err, "seawall: reading addresses from standard input, one per line; end with Ctrl-D")
+				}
 				sc := bufio.NewScanner(a.io.In)
 				n := 0
 				for sc.Scan() {
@@ -214,7 +221,7 @@ code is then 1.`,
 					}
 				}
 				if err := sc.Err(); err != nil {
-					return err
+					return fmt.Errorf("reading standard input after line %d: %w", n, err)
 				}
 			}
 			if err := w.Flush(); err != nil {
@@ -352,6 +359,13 @@ fallback when none is installed.`,
 				pr = &barProgress{w: a.io.Err}
 			}
 			rep, err := geodata.Update(cmd.Context(), c.Geo, &http.Client{}, c.DataDir, force, pr)
+			var ge *geodata.GuardError
+			if asJSON && errors.As(err, &ge) {
+				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"error": "shrink guard", "guard_failures": ge.Failures}); err != nil {
+					return err
+				}
+				return err
+			}
 			if err != nil {
 				return err
 			}

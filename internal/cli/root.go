@@ -65,7 +65,7 @@ func Run(ctx context.Context, args []string, stdio IO, b Build) int {
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -76,7 +76,11 @@ func Run(ctx context.Context, args []string, stdio IO, b Build) int {
 	fmt.Fprintf(stdio.Err, "seawall: %v\n", err)
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
-		fmt.Fprintln(stdio.Err, "Run 'seawall --help' or 'seawall COMMAND --help' for usage.")
+		path := "seawall"
+		if cmd != nil {
+			path = cmd.CommandPath()
+		}
+		fmt.Fprintf(stdio.Err, "Run '%s --help' for usage.\n", path)
 		return ExitUsage
 	}
 	return ExitFailure
@@ -132,7 +136,7 @@ Exit codes: 0 success, 1 a finding or a failure, 2 a usage error.`,
 	root.CompletionOptions.HiddenDefaultCmd = true
 	pf := root.PersistentFlags()
 	pf.StringVarP(&a.cfgPath, "config", "c", "", "configuration file (default "+config.DefaultPath+" if it exists)")
-	pf.StringVar(&a.dataDir, "data-dir", "", "state directory (default /var/lib/seawall as root, $XDG_STATE_HOME/seawall otherwise)")
+	pf.StringVar(&a.dataDir, "data-dir", "", "state directory (default: data_dir from the configuration, else /var/lib/seawall as root, else $XDG_STATE_HOME/seawall)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.versionCmd(), a.geoCmd())
 	return root
@@ -183,13 +187,31 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+func isTerminal(rw any) bool {
+	f, ok := rw.(*os.File)
 	if !ok {
 		return false
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// runGroup runs a command that only groups subcommands. Cobra prints such
+// a command's help and succeeds whatever follows it, so that a mistyped
+// subcommand ("seawall geo lokup") would exit 0 having done nothing; this
+// makes it a usage error instead.
+func runGroup(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only for the root
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usagef("%s", msg)
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -11,6 +11,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -62,7 +65,12 @@ func Parse(data []byte, name string) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, decodeError(name, err)
+	}
+	// A second document would otherwise be ignored, keys and all.
+	var rest yaml.Node
+	if err := dec.Decode(&rest); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: more than one YAML document (a second '---'); seawall.yaml holds one", name)
 	}
 	c.Path = name
 	if err := c.Validate(); err != nil {
@@ -76,7 +84,90 @@ func (c *Config) Validate() error {
 	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
 		return fmt.Errorf("data_dir %q must be an absolute path", c.DataDir)
 	}
+	if err := c.Geo.Guard.Validate(); err != nil {
+		return fmt.Errorf("geo.guard: %w", err)
+	}
 	return c.Geo.Validate()
+}
+
+// typeErrorLine matches one of yaml.v3's decoding errors, and
+// unknownField the one KnownFields produces.
+var (
+	typeErrorLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+	unknownField  = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+	notMapping    = regexp.MustCompile(`^cannot unmarshal (.+) into (\S+)$`)
+)
+
+// decodeError restates yaml.v3's errors as file:line messages in
+// seawall.yaml's own terms: an unknown key is named with its section and
+// the keys that section does have, not with a Go type name.
+func decodeError(name string, err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	sections := map[string]section{}
+	sectionsOf(reflect.TypeFor[Config](), "", sections)
+	msgs := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		m := typeErrorLine.FindStringSubmatch(e)
+		if m == nil {
+			msgs[i] = name + ": " + e
+			continue
+		}
+		where, msg := name+":"+m[1], m[2]
+		if f := unknownField.FindStringSubmatch(msg); f != nil {
+			if s, ok := sections[f[2]]; ok {
+				msg = fmt.Sprintf("unknown key %q %s (known keys: %s)", f[1], s.where(), strings.Join(s.keys, ", "))
+			}
+		} else if n := notMapping.FindStringSubmatch(msg); n != nil {
+			if s, ok := sections[n[2]]; ok {
+				msg = fmt.Sprintf("expected a mapping of keys (%s) %s, found %s", strings.Join(s.keys, ", "), s.where(), n[1])
+			}
+		}
+		if strings.HasSuffix(msg, "into time.Duration") {
+			msg += " (write a duration with its unit, e.g. 30s or 10m)"
+		}
+		msgs[i] = where + ": " + msg
+	}
+	return errors.New(strings.Join(msgs, "\n"))
+}
+
+// section is one mapping in seawall.yaml: its dotted path and its keys.
+type section struct {
+	path string
+	keys []string
+}
+
+func (s section) where() string {
+	if s.path == "" {
+		return "at the top level"
+	}
+	return "in " + s.path
+}
+
+// sectionsOf records, by Go type name as yaml.v3 reports it, the path and
+// keys of t and of every struct section beneath it.
+func sectionsOf(t reflect.Type, path string, out map[string]section) {
+	s := section{path: path}
+	for f := range t.Fields() {
+		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if key == "-" || !f.IsExported() {
+			continue
+		}
+		if key == "" {
+			key = strings.ToLower(f.Name)
+		}
+		s.keys = append(s.keys, key)
+		if f.Type.Kind() == reflect.Struct {
+			sub := key
+			if path != "" {
+				sub = path + "." + key
+			}
+			sectionsOf(f.Type, sub, out)
+		}
+	}
+	out[t.String()] = s
 }
 
 // DefaultDataDir is /var/lib/seawall for root and $XDG_STATE_HOME/seawall

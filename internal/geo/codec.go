@@ -33,17 +33,25 @@ func Encode(db *DB) ([]byte, error) {
 	p = binary.AppendUvarint(p, uint64(len(meta)))
 	p = append(p, meta...)
 	p = binary.AppendUvarint(p, uint64(len(db.Countries)))
-	for _, c := range db.Countries {
+	for i, c := range db.Countries {
 		if !validCode(c.Code) {
 			return nil, fmt.Errorf("encode: country code %q is not two upper-case letters", c.Code)
 		}
+		// Decode refuses what breaks these rules, so Encode must not write it.
+		if i > 0 && c.Code <= db.Countries[i-1].Code {
+			return nil, fmt.Errorf("encode: countries are not sorted and unique at %s", c.Code)
+		}
 		p = append(p, c.Code...)
-		for _, fam := range [][]netip.Prefix{c.V4, c.V6} {
+		for fi, fam := range [][]netip.Prefix{c.V4, c.V6} {
 			p = binary.AppendUvarint(p, uint64(len(fam)))
 			var next prefixset.U128
+			full := false // the previous prefix ended at the family's last address
 			for _, pf := range fam {
+				if !pf.IsValid() || pf.Addr().Is4() != (fi == 0) || pf.Masked() != pf {
+					return nil, fmt.Errorf("encode: %s: %s is not a masked %s prefix", c.Code, pf, [2]string{"IPv4", "IPv6"}[fi])
+				}
 				r := prefixset.PrefixRange(pf)
-				if r.First.Cmp(next) < 0 {
+				if full || r.First.Cmp(next) < 0 {
 					return nil, fmt.Errorf("encode: %s prefixes of %s are not sorted and disjoint at %s", c.Code, familyName(pf), pf)
 				}
 				gap := r.First.Sub(next)
@@ -55,6 +63,7 @@ func Encode(db *DB) ([]byte, error) {
 				}
 				p = append(p, byte(pf.Bits()))
 				next = r.Last.AddOne()
+				full = next.IsZero()
 			}
 		}
 	}
@@ -101,9 +110,15 @@ func Decode(data []byte) (*DB, error) {
 	if !IsEncoded(data) {
 		return nil, fmt.Errorf("%w: missing SWGEO header", errCorrupt)
 	}
-	p, err := io.ReadAll(flate.NewReader(bytes.NewReader(data[len(magic):])))
+	// bytes.Reader is an io.ByteReader, so flate reads no further than the
+	// end of its stream and what is left over is trailing garbage.
+	br := bytes.NewReader(data[len(magic):])
+	p, err := io.ReadAll(flate.NewReader(br))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	if br.Len() != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the compressed data", errCorrupt, br.Len())
 	}
 	if len(p) < 4 || crc32.ChecksumIEEE(p[:len(p)-4]) != binary.BigEndian.Uint32(p[len(p)-4:]) {
 		return nil, fmt.Errorf("%w: checksum mismatch", errCorrupt)
@@ -130,9 +145,16 @@ func Decode(data []byte) (*DB, error) {
 	var prev uint64
 	for i := 0; i < n && d.err == nil; i++ {
 		cc := string(d.bytes(2))
-		first := prev + d.uvarint()
-		last := first + d.uvarint()
-		if !validCode(cc) || last > 0xffffffff {
+		gap, length := d.uvarint(), d.uvarint()
+		// Check before adding, so that a huge varint cannot wrap round to
+		// a range that is out of order or ends before it starts.
+		if gap > 0xffffffff-prev || length > 0xffffffff-(prev+gap) {
+			d.fail("ASN range %d+%d+%d past the 32-bit ASN space", prev, gap, length)
+			break
+		}
+		first := prev + gap
+		last := first + length
+		if !validCode(cc) {
 			d.fail("ASN range %d-%d (%q)", first, last, cc)
 		}
 		db.ASNs = append(db.ASNs, ASNRange{Country: cc, First: uint32(first), Last: uint32(last)})

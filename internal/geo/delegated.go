@@ -149,6 +149,7 @@ func ParseDelegated(r io.Reader, name string) (*Delegated, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
+		line++ // the line that could not be read
 		return nil, fail("reading: %v", err)
 	}
 	if err := finish(); err != nil {
@@ -197,7 +198,7 @@ func parseRecord(f []string, registry string) (Record, error) {
 			return rec, fmt.Errorf("ipv4 count %q is not a positive number", f[4])
 		}
 		first := uint64(prefixset.FromAddr(start).Lo)
-		if first+n-1 > 0xffffffff {
+		if n > 1<<32-first { // not first+n-1, which can wrap round
 			return rec, fmt.Errorf("ipv4 range %s + %d runs past 255.255.255.255", start, n)
 		}
 		last := prefixset.U128{Lo: first + n - 1}.Addr(32)

@@ -3,6 +3,8 @@ package geo
 import (
 	"fmt"
 	"github.com/seawall/seawall/internal/prefixset"
+	"slices"
+	"strings"
 )
 
 // GuardConfig holds the thresholds that stop a bad feed from shrinking the
@@ -43,15 +45,21 @@ func (f GuardFailure) String() string {
 
 // CheckShrink compares a candidate database with the current one and
 // returns every country the candidate would empty (in either family) or
-// shrink by more than the allowed share of its IPv4 addresses.
+// shrink by more than the allowed share of its IPv4 addresses. IPv4
+// failures come first, largest countries first, so the ones that matter
+// most head a long list.
 func CheckShrink(old, cand *DB, g GuardConfig) []GuardFailure {
-	var out []GuardFailure
+	type keyed struct {
+		f    GuardFailure
+		size prefixset.U128
+	}
+	var out []keyed
 	for _, oc := range old.Countries {
 		nc, _ := cand.Country(oc.Code)
 		o, n := oc.Counts(), nc.Counts()
 		fail := func(family string, oldC, newC prefixset.Count, reason string) {
-			out = append(out, GuardFailure{Country: oc.Code, Family: family,
-				Old: oldC.Addresses.String(), New: newC.Addresses.String(), Reason: reason})
+			out = append(out, keyed{GuardFailure{Country: oc.Code, Family: family,
+				Old: oldC.Addresses.String(), New: newC.Addresses.String(), Reason: reason}, oldC.Addresses})
 		}
 		if o.V4.Prefixes > 0 && n.V4.Prefixes == 0 {
 			fail("IPv4", o.V4, n.V4, "update would empty the country")
@@ -66,5 +74,15 @@ func CheckShrink(old, cand *DB, g GuardConfig) []GuardFailure {
 			}
 		}
 	}
-	return out
+	slices.SortStableFunc(out, func(a, b keyed) int {
+		if a.f.Family != b.f.Family {
+			return strings.Compare(a.f.Family, b.f.Family)
+		}
+		return b.size.Cmp(a.size)
+	})
+	res := make([]GuardFailure, len(out))
+	for i, k := range out {
+		res[i] = k.f
+	}
+	return res
 }

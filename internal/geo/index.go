@@ -40,37 +40,30 @@ type Answer struct {
 // NewIndex builds the lookup index of db.
 func NewIndex(db *DB, mode SpecialMode) (*Index, error) {
 	ix := &Index{db: db, spec: Specials()}
-	var specials []netip.Prefix
-	for _, s := range ix.spec {
-		specials = append(specials, s.Prefix)
+	if len(db.Countries)+len(ix.spec) > prefixset.MaxValue {
+		return nil, fmt.Errorf("too many countries (%d)", len(db.Countries))
 	}
-	var entries []prefixset.Entry
-	var all []netip.Prefix
+	// Two layers: the special-purpose ranges above the data, or under it.
+	dataLayer, specLayer := uint8(0), uint8(1)
+	if mode == SpecialsFallback {
+		dataLayer, specLayer = 1, 0
+	}
+	n := len(ix.spec)
+	for _, c := range db.Countries {
+		n += len(c.V4) + len(c.V6)
+	}
+	entries := make([]prefixset.Entry, 0, n)
 	for i, c := range db.Countries {
 		ix.codes = append(ix.codes, c.Code)
-		v := uint16(i + 1)
-		ps := append(append([]netip.Prefix(nil), c.V4...), c.V6...)
-		if mode == SpecialsOverride {
-			ps = prefixset.Subtract(ps, specials)
-		} else {
-			all = append(all, ps...)
+		for _, fam := range [][]netip.Prefix{c.V4, c.V6} {
+			for _, p := range fam {
+				entries = append(entries, prefixset.Entry{Prefix: p, Value: uint16(i + 1), Layer: dataLayer})
+			}
 		}
-		for _, p := range ps {
-			entries = append(entries, prefixset.Entry{Prefix: p, Value: v})
-		}
-	}
-	if len(ix.codes)+len(ix.spec) > prefixset.MaxValue {
-		return nil, fmt.Errorf("too many countries (%d)", len(ix.codes))
 	}
 	base := len(ix.codes) + 1
 	for i, s := range ix.spec {
-		ps := []netip.Prefix{s.Prefix}
-		if mode == SpecialsFallback {
-			ps = prefixset.Subtract(ps, all)
-		}
-		for _, p := range ps {
-			entries = append(entries, prefixset.Entry{Prefix: p, Value: uint16(base + i)})
-		}
+		entries = append(entries, prefixset.Entry{Prefix: s.Prefix, Value: uint16(base + i), Layer: specLayer})
 	}
 	t, err := prefixset.Build(entries)
 	if err != nil {

@@ -94,15 +94,22 @@ type UpdateReport struct {
 type GuardError struct{ Failures []geo.GuardFailure }
 
 func (e *GuardError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "refusing the new database: %d countr", len(e.Failures))
-	if len(e.Failures) == 1 {
-		b.WriteString("y fails")
-	} else {
-		b.WriteString("ies fail")
-	}
-	b.WriteString(" the shrink guard (use --force if the registries really changed this much):")
+	countries := map[string]bool{}
 	for _, f := range e.Failures {
+		countries[f.Country] = true
+	}
+	var b strings.Builder
+	noun := "countries fail"
+	if len(countries) == 1 {
+		noun = "country fails"
+	}
+	fmt.Fprintf(&b, "refusing the new database: %d %s the shrink guard (use --force if the registries really changed this much):", len(countries), noun)
+	const show = 20
+	for i, f := range e.Failures {
+		if i == show {
+			fmt.Fprintf(&b, "\n  ... and %d more (geo update --json lists all)", len(e.Failures)-show)
+			break
+		}
 		b.WriteString("\n  " + f.String())
 	}
 	return b.String()
@@ -187,7 +194,7 @@ func fetch(ctx context.Context, client *http.Client, url string, limit int64, pr
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("downloading %s: %s", url, resp.Status)
 	}
-	var w io.Writer = io.Discard
+	w := io.Discard
 	if pr != nil {
 		w = pr.Start(url, resp.ContentLength)
 		defer pr.Done()

@@ -131,4 +131,3 @@ func mask(n int) U128 {
 }
 
 func (u U128) or(v U128) U128     { return U128{u.Hi | v.Hi, u.Lo | v.Lo} }
-func (u U128) andNot(v U128) U128 { return U128{u.Hi &^ v.Hi, u.Lo &^ v.Lo} }

@@ -1,0 +1,57 @@
+# Build and test entry points; .ci/run runs `make check`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+FUZZTIME ?= 20s
+COUNT ?= 10
+# Pinned tools (golangci-lint, benchstat, gotestsum) live in tools/go.mod so
+# they never touch the main module's dependencies.
+TOOL := go tool -modfile=tools/go.mod
+# gotestsum prints go test's own output (the ok/FAIL lines) and then lists
+# every skipped test with its reason, so missing requirements show in CI.
+GOTEST := $(TOOL) gotestsum --format standard-quiet --
+
+.PHONY: all check fmt-check vet lint test deps fuzz bench benchstat generate build clean
+all: build
+
+check: fmt-check vet lint test
+
+fmt-check:
+	@out=$$(find . -path ./.git -prune -o -name testdata -prune -o -name '*.go' -print | xargs -r gofmt -l); \
+	if [ -n "$$out" ]; then echo "gofmt -w needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	go vet ./...
+
+lint:
+	$(TOOL) golangci-lint run ./...
+
+deps:
+	scripts/deps
+
+# Allocation tests (names containing Allocs) are meaningless under -race, so
+# they get their own quick pass without it; the race pass runs last so its
+# summary closes the output.
+test: deps
+	$(GOTEST) -count=1 -run Allocs ./...
+	$(GOTEST) -race -count=1 -skip Allocs ./...
+
+# Runs every Fuzz target in the module for FUZZTIME each.
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz
+
+bench:
+	go test -run '^$$' -bench . -benchmem -count $(COUNT) ./... | tee bench.txt
+
+# `make benchstat` summarizes bench.txt; `make benchstat BASE=old.txt` compares.
+benchstat:
+	$(TOOL) benchstat $(BASE) bench.txt
+
+generate:
+	go generate ./...
+
+build:
+	go build -o bin/seawall ./cmd/seawall
+
+clean:
+	rm -rf bin bench.txt
