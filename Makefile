@@ -29,11 +29,11 @@ lint:
 deps:
 	scripts/deps
 
-# Allocation tests (names containing Allocs) are meaningless under -race, so
-# they get their own quick pass without it; the race pass runs last so its
-# summary closes the output.
+# Two passes: every test without -race (this is where allocation assertions
+# run, and the world-size cases that -race would make slow), then every test
+# but the allocation ones with -race, whose summary closes the output.
 test: deps
-	$(GOTEST) -count=1 -run Allocs ./...
+	$(GOTEST) -count=1 ./...
 	$(GOTEST) -race -count=1 -skip Allocs ./...
 
 # Runs every Fuzz target in the module for FUZZTIME each.

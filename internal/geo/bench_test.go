@@ -38,6 +38,9 @@ type peerWorld struct {
 	set  *prefixset.Set
 	lite *bart.Lite
 	v4   []netip.Addr // uniform IPv4
+	u4   []uint32     // the same addresses as integers
+	u6   [][2]uint64  // v6 as integers
+	u6a  [][2]uint64  // v6a as integers
 	v6   []netip.Addr // uniform IPv6
 	v6a  []netip.Addr // IPv6 inside delegated prefixes
 }
@@ -106,6 +109,16 @@ var loadWorld = sync.OnceValues(func() (*peerWorld, error) {
 		off := prefixset.U128{Hi: rng.Uint64(), Lo: rng.Uint64()}
 		w.v6a[i] = prefixset.U128{Hi: r.First.Hi | off.Hi&(r.Last.Hi^r.First.Hi), Lo: off.Lo}.Addr(128)
 	}
+	w.u4 = make([]uint32, nAddrs)
+	w.u6 = make([][2]uint64, nAddrs)
+	w.u6a = make([][2]uint64, nAddrs)
+	for i := range nAddrs {
+		w.u4[i] = uint32(prefixset.FromAddr(w.v4[i]).Lo)
+		u := prefixset.FromAddr(w.v6[i])
+		w.u6[i] = [2]uint64{u.Hi, u.Lo}
+		u = prefixset.FromAddr(w.v6a[i])
+		w.u6a[i] = [2]uint64{u.Hi, u.Lo}
+	}
 	return w, nil
 })
 
@@ -124,42 +137,38 @@ func getWorld(b *testing.B) *peerWorld {
 // sink keeps results alive so the compiler cannot drop the lookups.
 var sink uint64
 
-func benchLookups(b *testing.B, w *peerWorld, addrs []netip.Addr) {
+// benchPeers runs the same addresses through each peer. The loops are
+// written out rather than shared through a callback: an indirect call per
+// lookup costs more than the lookup.
+func benchPeers(b *testing.B, w *peerWorld, addrs []netip.Addr) {
 	b.Run("impl=seawall", func(b *testing.B) {
 		t := w.ix.Table()
 		var s uint64
-		i := 0
-		for b.Loop() {
+		for i := 0; i < b.N; i++ {
 			s += uint64(t.Lookup(addrs[i&(nAddrs-1)]))
-			i++
 		}
 		sink += s
 	})
 	b.Run("impl=bart-table", func(b *testing.B) {
 		var s uint64
-		i := 0
-		for b.Loop() {
+		for i := 0; i < b.N; i++ {
 			v, _ := w.bt.Lookup(addrs[i&(nAddrs-1)])
 			s += uint64(v)
-			i++
 		}
 		sink += s
 	})
 	b.Run("impl=bart-fast", func(b *testing.B) {
 		var s uint64
-		i := 0
-		for b.Loop() {
+		for i := 0; i < b.N; i++ {
 			v, _ := w.bf.Lookup(addrs[i&(nAddrs-1)])
 			s += uint64(v)
-			i++
 		}
 		sink += s
 	})
 	b.Run("impl=maxminddb", func(b *testing.B) {
 		var s uint64
 		var cc string
-		i := 0
-		for b.Loop() {
+		for i := 0; i < b.N; i++ {
 			r := w.mmdb.Lookup(addrs[i&(nAddrs-1)])
 			if r.Found() {
 				if err := r.DecodePath(&cc, "country", "iso_code"); err != nil {
@@ -167,16 +176,25 @@ func benchLookups(b *testing.B, w *peerWorld, addrs []netip.Addr) {
 				}
 				s += uint64(len(cc))
 			}
-			i++
 		}
 		sink += s
 	})
 }
 
 // BenchmarkWorld4 is the IPv4 country lookup over the whole world table.
+// impl=seawall takes netip.Addr like the peers; impl=seawall-int takes the
+// address as an integer, the form flow decoders hand to enrichment.
 func BenchmarkWorld4(b *testing.B) {
 	w := getWorld(b)
-	benchLookups(b, w, w.v4)
+	b.Run("impl=seawall-int", func(b *testing.B) {
+		t := w.ix.Table()
+		var s uint64
+		for i := 0; i < b.N; i++ {
+			s += uint64(t.Lookup4(w.u4[i&(nAddrs-1)]))
+		}
+		sink += s
+	})
+	benchPeers(b, w, w.v4)
 }
 
 // BenchmarkWorld6 is the IPv6 lookup on uniform addresses. Most of the
@@ -184,38 +202,61 @@ func BenchmarkWorld4(b *testing.B) {
 // BenchmarkWorld6Delegated is the harder case.
 func BenchmarkWorld6(b *testing.B) {
 	w := getWorld(b)
-	benchLookups(b, w, w.v6)
+	b.Run("impl=seawall-int", func(b *testing.B) {
+		t := w.ix.Table()
+		var s uint64
+		for i := 0; i < b.N; i++ {
+			u := &w.u6[i&(nAddrs-1)]
+			s += uint64(t.Lookup6(u[0], u[1]))
+		}
+		sink += s
+	})
+	benchPeers(b, w, w.v6)
 }
 
 // BenchmarkWorld6Delegated looks up IPv6 addresses drawn from random
 // delegated prefixes, so every lookup walks to the data's full depth.
 func BenchmarkWorld6Delegated(b *testing.B) {
 	w := getWorld(b)
-	benchLookups(b, w, w.v6a)
+	b.Run("impl=seawall-int", func(b *testing.B) {
+		t := w.ix.Table()
+		var s uint64
+		for i := 0; i < b.N; i++ {
+			u := &w.u6a[i&(nAddrs-1)]
+			s += uint64(t.Lookup6(u[0], u[1]))
+		}
+		sink += s
+	})
+	benchPeers(b, w, w.v6a)
 }
 
 // BenchmarkCN4 is membership of uniform IPv4 addresses in China's set.
 func BenchmarkCN4(b *testing.B) {
 	w := getWorld(b)
+	b.Run("impl=seawall-int", func(b *testing.B) {
+		var s uint64
+		for i := 0; i < b.N; i++ {
+			if w.set.Contains4(w.u4[i&(nAddrs-1)]) {
+				s++
+			}
+		}
+		sink += s
+	})
 	b.Run("impl=seawall", func(b *testing.B) {
 		var s uint64
-		i := 0
-		for b.Loop() {
+		for i := 0; i < b.N; i++ {
 			if w.set.Contains(w.v4[i&(nAddrs-1)]) {
 				s++
 			}
-			i++
 		}
 		sink += s
 	})
 	b.Run("impl=bart-lite", func(b *testing.B) {
 		var s uint64
-		i := 0
-		for b.Loop() {
+		for i := 0; i < b.N; i++ {
 			if w.lite.Contains(w.v4[i&(nAddrs-1)]) {
 				s++
 			}
-			i++
 		}
 		sink += s
 	})

@@ -82,7 +82,7 @@ func Encode(db *DB) ([]byte, error) {
 
 	var out bytes.Buffer
 	out.Write(magic)
-	w, err := flate.NewWriter(&out, flate.BestCompression)
+	w, err := flate.NewWriter(&out, flate.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package prefixset
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"net/netip"
@@ -98,16 +99,24 @@ func (s *Set) add4(p netip.Prefix, part map[uint32]*[4]uint64) {
 }
 
 // Contains reports whether a is in the set. IPv4-mapped IPv6 addresses are
-// looked up as IPv4.
+// looked up as IPv4. (As4 rather than As16, for the reason Table.Lookup
+// gives.)
 func (s *Set) Contains(a netip.Addr) bool {
-	if a.Is4() || a.Is4In6() {
-		b := a.As16()
-		return s.Contains4(uint32(b[12])<<24 | uint32(b[13])<<16 | uint32(b[14])<<8 | uint32(b[15]))
+	if a.Is4() {
+		return s.Contains4(binary.BigEndian.Uint32(asSlice4(a)))
+	}
+	if a.Is4In6() {
+		return s.Contains4(binary.BigEndian.Uint32(asSlice4(a.Unmap())))
 	}
 	return s.v6.Lookup(a) != 0
 }
 
 // Contains4 reports whether the IPv4 address a (as an integer) is in the set.
+//
+// The branch on the /16's state is deliberate: it is predicted right for
+// most addresses, which lets the processor run ahead into the next lookups
+// while this one's load is in flight. A branchless form that always reads
+// a chunk (chunks 0 and 1 standing for "out" and "in") measured 60% slower.
 func (s *Set) Contains4(a uint32) bool {
 	e := s.l0[a>>16]
 	if e < 2 {

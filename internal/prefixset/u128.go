@@ -130,4 +130,4 @@ func mask(n int) U128 {
 	return U128{Hi: ^uint64(0), Lo: ^uint64(0)}
 }
 
-func (u U128) or(v U128) U128     { return U128{u.Hi | v.Hi, u.Lo | v.Lo} }
+func (u U128) or(v U128) U128 { return U128{u.Hi | v.Hi, u.Lo | v.Lo} }
