@@ -24,7 +24,10 @@ func ParsePrefixList(r io.Reader, name string) ([]netip.Prefix, error) {
 		out = append(out, p)
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ParseCountryList reads "PREFIX CC" lines (whitespace or a comma between
@@ -42,7 +45,7 @@ func ParseCountryList(r io.Reader, name string) (*Builder, error) {
 			pf, cc = cc, pf
 		}
 		cc = strings.ToUpper(cc)
-		if !validCode(cc) {
+		if !ValidCode(cc) {
 			return &ParseError{File: name, Line: line, Msg: fmt.Sprintf("country %q is not a two-letter code", cc)}
 		}
 		p, err := parsePrefix(pf)

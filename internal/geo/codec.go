@@ -34,7 +34,7 @@ func Encode(db *DB) ([]byte, error) {
 	p = append(p, meta...)
 	p = binary.AppendUvarint(p, uint64(len(db.Countries)))
 	for i, c := range db.Countries {
-		if !validCode(c.Code) {
+		if !ValidCode(c.Code) {
 			return nil, fmt.Errorf("encode: country code %q is not two upper-case letters", c.Code)
 		}
 		// Decode refuses what breaks these rules, so Encode must not write it.
@@ -70,7 +70,7 @@ func Encode(db *DB) ([]byte, error) {
 	p = binary.AppendUvarint(p, uint64(len(db.ASNs)))
 	var prev uint32
 	for _, a := range db.ASNs {
-		if !validCode(a.Country) || a.First < prev || a.Last < a.First {
+		if !ValidCode(a.Country) || a.First < prev || a.Last < a.First {
 			return nil, fmt.Errorf("encode: ASN range %d-%d (%s) is invalid or out of order", a.First, a.Last, a.Country)
 		}
 		p = append(p, a.Country...)
@@ -131,7 +131,7 @@ func Decode(data []byte) (*DB, error) {
 	n := d.count(3)
 	for i := 0; i < n && d.err == nil; i++ {
 		c := Country{Code: string(d.bytes(2))}
-		if !validCode(c.Code) {
+		if !ValidCode(c.Code) {
 			d.fail("country code %q", c.Code)
 		}
 		if i > 0 && c.Code <= db.Countries[i-1].Code {
@@ -154,7 +154,7 @@ func Decode(data []byte) (*DB, error) {
 		}
 		first := prev + gap
 		last := first + length
-		if !validCode(cc) {
+		if !ValidCode(cc) {
 			d.fail("ASN range %d-%d (%q)", first, last, cc)
 		}
 		db.ASNs = append(db.ASNs, ASNRange{Country: cc, First: uint32(first), Last: uint32(last)})

@@ -181,7 +181,7 @@ func parseRecord(f []string, registry string) (Record, error) {
 	if rec.Registry != registry {
 		return rec, fmt.Errorf("record of registry %q inside %q's file", rec.Registry, registry)
 	}
-	if rec.Country != "" && !validCode(rec.Country) {
+	if rec.Country != "" && !ValidCode(rec.Country) {
 		return rec, fmt.Errorf("country %q is not a two-letter code", f[1])
 	}
 	if !knownStatuses[rec.Status] {
@@ -242,7 +242,9 @@ func (r *Record) Delegated() bool {
 	return (r.Status == "allocated" || r.Status == "assigned") && r.Country != "" && r.Country != "ZZ"
 }
 
-func validCode(cc string) bool {
+// ValidCode reports whether cc is two upper-case ASCII letters, the shape
+// of an ISO 3166 alpha-2 code.
+func ValidCode(cc string) bool {
 	return len(cc) == 2 && cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z'
 }
 

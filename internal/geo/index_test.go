@@ -153,7 +153,7 @@ func TestWorldTable(t *testing.T) {
 	// Country codes are valid and sorted (Decode checks that prefixes are
 	// sorted and disjoint); the lists are minimal covers.
 	for i, c := range db.Countries {
-		if !validCode(c.Code) || (i > 0 && c.Code <= db.Countries[i-1].Code) {
+		if !ValidCode(c.Code) || (i > 0 && c.Code <= db.Countries[i-1].Code) {
 			t.Errorf("country %d: code %q out of order or invalid", i, c.Code)
 		}
 	}

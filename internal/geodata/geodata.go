@@ -157,7 +157,7 @@ func ReadDir(dir string, meta geo.Meta) (*geo.DB, error) {
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 	for _, e := range ents {
 		cc := strings.ToUpper(e.Name())
-		if !e.IsDir() || len(cc) != 2 {
+		if !e.IsDir() || !geo.ValidCode(cc) {
 			continue
 		}
 		for _, f := range []string{"ipv4-aggregated.txt", "ipv6-aggregated.txt"} {
