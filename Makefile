@@ -50,8 +50,11 @@ benchstat:
 generate:
 	go generate ./...
 
+# The version and commit come from git when there is one.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 build:
-	go build -o bin/seawall ./cmd/seawall
+	go build -ldflags "-X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o bin/seawall ./cmd/seawall
 
 clean:
 	rm -rf bin bench.txt
