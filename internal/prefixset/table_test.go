@@ -132,11 +132,18 @@ func TestTableStats(t *testing.T) {
 	}{
 		{nil, Stats{Bytes: 1 << 19}},
 		{entries(t, "10.0.0.0/8", 1, "2001:db8::/16", 1), Stats{Bytes: 1 << 19}},
-		{entries(t, "10.1.2.0/24", 1), Stats{V4Chunks: 1, Bytes: 1<<19 + 512}},
-		{entries(t, "10.1.2.3/32", 1, "10.1.2.4/32", 1), Stats{V4Chunks: 1, V4Chunks3: 1, Bytes: 1<<19 + 1024}},
+		// A split /16 is a run node: 5 header words plus its runs' values,
+		// four to a word (here 3 runs: before, inside, after 10.1.2.0/24).
+		{entries(t, "10.1.2.0/24", 1), Stats{V4Chunks: 1, Bytes: 1<<19 + 6*8}},
+		{entries(t, "10.1.2.3/32", 1, "10.1.2.4/32", 1), Stats{V4Chunks: 1, V4Chunks3: 1, Bytes: 1<<19 + 6*8 + 512}},
 		// Depths 16, 24, ..., 120: 14 nodes of 1 KiB.
-		{entries(t, "2001:db8::1/128", 1), Stats{V6Nodes: 14, Bytes: 1<<19 + 14<<10}},
-		{entries(t, "2001:db8::1/128", 1, "2001:db8::2/128", 1), Stats{V6Nodes: 14, Bytes: 1<<19 + 14<<10}},
+		// 14 IPv6 run nodes below the 2001::/16 root slot, at the bytes
+		// 0d b8 00×11 01: a node with its child in slot 0 has 2 runs (6
+		// words), any other 3 (7 words): 7+7+11*6+7 = 87 words.
+		{entries(t, "2001:db8::1/128", 1), Stats{V6Nodes: 14, Bytes: 1<<19 + 87*8}},
+		// ::2 extends the last node's run of 1s (none, 1, 1, none...), so
+		// the size is the same.
+		{entries(t, "2001:db8::1/128", 1, "2001:db8::2/128", 1), Stats{V6Nodes: 14, Bytes: 1<<19 + 87*8}},
 	}
 	for _, tt := range tests {
 		tb, err := Build(tt.entries)
