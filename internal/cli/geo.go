@@ -15,6 +15,7 @@ import (
 
 	"github.com/seawall/seawall/internal/geo"
 	"github.com/seawall/seawall/internal/geodata"
+	"github.com/seawall/seawall/internal/journal"
 	"github.com/seawall/seawall/internal/prefixset"
 )
 
@@ -368,6 +369,12 @@ fallback when none is installed.`,
 			}
 			if err != nil {
 				return err
+			}
+			entry := journal.Entry{Actor: journal.CurrentActor(), Action: "geo.update", Forced: len(rep.Forced) > 0,
+				Summary: fmt.Sprintf("installed country database %s (was %s)", rep.Meta, rep.Previous),
+				Details: map[string]any{"files": rep.Files, "installed": rep.Installed, "forced_past_guard": rep.Forced}}
+			if err := journal.Append(c.DataDir, entry); err != nil {
+				return fmt.Errorf("the new database is installed, but recording it in the journal failed: %w", err)
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), rep)

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/seawall/seawall/internal/journal"
 )
 
 // registry serves delegated-extended files, and their .md5 files when
@@ -132,6 +134,15 @@ func TestGeoUpdate(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(e.dataDir, "*.tmp-*")); len(left) > 0 {
 		t.Errorf("temporary files left in the data directory: %v", left)
+	}
+	// The journal records the forced update, and only that: the refused
+	// one changed nothing.
+	entries, err := journal.Read(e.dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Action != "geo.update" || !entries[0].Forced || entries[0].Actor.User == "" {
+		t.Errorf("journal after a refused and a forced update: %+v", entries)
 	}
 
 	// Every command now uses the installed database.
