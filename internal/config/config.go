@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/seawall/seawall/internal/enforce"
 	"github.com/seawall/seawall/internal/geodata"
 )
 
@@ -28,6 +29,8 @@ type Config struct {
 	// DataDir holds state: the updated country database, logs, templates.
 	DataDir string         `yaml:"data_dir"`
 	Geo     geodata.Config `yaml:"geo"`
+	// Block is the country block policy every enforcement backend renders.
+	Block enforce.Config `yaml:"block"`
 
 	// Path is the file the configuration came from ("" for defaults).
 	Path string `yaml:"-"`
@@ -35,7 +38,7 @@ type Config struct {
 
 // Default returns the built-in configuration.
 func Default() *Config {
-	return &Config{Geo: geodata.DefaultConfig()}
+	return &Config{Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig()}
 }
 
 // Load reads path, or DefaultPath when path is "" and that file exists, or
@@ -87,7 +90,10 @@ func (c *Config) Validate() error {
 	if err := c.Geo.Guard.Validate(); err != nil {
 		return fmt.Errorf("geo.guard: %w", err)
 	}
-	return c.Geo.Validate()
+	if err := c.Geo.Validate(); err != nil {
+		return err
+	}
+	return c.Block.Validate()
 }
 
 // typeErrorLine matches one of yaml.v3's decoding errors, and
@@ -123,6 +129,9 @@ func decodeError(name string, err error) error {
 		} else if n := notMapping.FindStringSubmatch(msg); n != nil {
 			if s, ok := sections[n[2]]; ok {
 				msg = fmt.Sprintf("expected a mapping of keys (%s) %s, found %s", strings.Join(s.keys, ", "), s.where(), n[1])
+			} else if strings.HasPrefix(n[2], "[]") && !strings.HasPrefix(n[1], "!!seq") {
+				// A Go slice type means nothing to the user; a YAML list does.
+				msg = fmt.Sprintf("expected a list (e.g. [a, b]), found %s", n[1])
 			}
 		}
 		if strings.HasSuffix(msg, "into time.Duration") {

@@ -39,6 +39,13 @@ var toolPackages = map[string]string{
 	"nfacctd":   "pmacct",
 	"tshark":    "tshark",
 	"chromium":  "chromium",
+	// Parsers the block export tests hand their outputs to.
+	"unshare":           "util-linux",
+	"ipset":             "ipset",
+	"iptables-restore":  "iptables",
+	"ip6tables-restore": "iptables",
+	"iptables-save":     "iptables",
+	"vtysh":             "frr",
 }
 
 // Seams for testenv's own tests.
