@@ -41,7 +41,7 @@ from, so a configuration found on a device says where it came from.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: runGroup,
 	}
-	cmd.AddCommand(a.blockExportCmd())
+	cmd.AddCommand(a.blockExportCmd(), a.blockLogCmd())
 	return cmd
 }
 

@@ -144,6 +144,11 @@ func TestGeoUpdate(t *testing.T) {
 	if len(entries) != 1 || entries[0].Action != "geo.update" || !entries[0].Forced || entries[0].Actor.User == "" {
 		t.Errorf("journal after a refused and a forced update: %+v", entries)
 	}
+	r = e.run(t, "", "block", "log")
+	expectCode(t, r, ExitOK)
+	if !strings.Contains(r.out, "geo.update --force") || !strings.Contains(r.out, "installed country database") {
+		t.Errorf("block log after a forced update:\n%s", r.out)
+	}
 
 	// Every command now uses the installed database.
 	r = e.run(t, "", "geo", "info", "--json")
