@@ -41,7 +41,9 @@ from, so a configuration found on a device says where it came from.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: runGroup,
 	}
-	cmd.AddCommand(a.blockExportCmd(), a.blockLogCmd())
+	cmd.PersistentFlags().StringVar(&a.netns, "netns", "", "work in this network namespace (a name from 'ip netns', or a path) instead of seawall's own")
+	cmd.PersistentPreRunE = a.openNetNS
+	cmd.AddCommand(a.blockPlanCmd(), a.blockApplyCmd(), a.blockStatusCmd(), a.blockRemoveCmd(), a.blockExportCmd(), a.blockLogCmd())
 	return cmd
 }
 

@@ -54,12 +54,16 @@ type app struct {
 	cfgPath string
 	dataDir string
 	geoDB   string
+
+	netns     string   // --netns of the block commands
+	netnsFD   int      // its open descriptor, or -1
+	netnsFile *os.File // keeps netnsFD open
 }
 
 // Run executes seawall with args (without the program name) and returns the
 // process exit code.
 func Run(ctx context.Context, args []string, stdio IO, b Build) int {
-	a := &app{io: stdio, build: fillBuild(b)}
+	a := &app{io: stdio, build: fillBuild(b), netnsFD: -1}
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdio.In)

@@ -46,6 +46,7 @@ var toolPackages = map[string]string{
 	"ip6tables-restore": "iptables",
 	"iptables-save":     "iptables",
 	"vtysh":             "frr",
+	"ping":              "iputils-ping",
 }
 
 // Seams for testenv's own tests.
