@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seawall/seawall/internal/config"
+	"github.com/seawall/seawall/internal/daemon"
 	"github.com/seawall/seawall/internal/enforce"
 	"github.com/seawall/seawall/internal/enforce/nft"
 	"github.com/seawall/seawall/internal/journal"
@@ -388,10 +389,18 @@ func (a *app) blockStatusCmd() *cobra.Command {
 			out := map[string]any{"installed": st.Present, "modified": st.Modified, "table": "inet " + nft.TableName,
 				"ipv4": famJSON(v4), "ipv6": famJSON(v6), "elements_ipv4": st.Elements4, "elements_ipv6": st.Elements6,
 				"inbound": st.Ruleset.Inbound, "outbound": st.Ruleset.Outbound, "forward": st.Ruleset.Forward, "counters": counters, "applied": state}
+			var serve *daemon.Status
+			if cl, err := daemon.Dial(c.DataDir); err == nil {
+				if ds, err := cl.Status(cmd.Context()); err == nil {
+					serve = &ds
+					out["serve"] = serve
+				}
+			}
 			w := cmd.OutOrStdout()
 			if asJSON {
 				return writeJSON(w, out)
 			}
+			printServe(w, serve)
 			if !st.Present {
 				_, err := fmt.Fprintf(w, "not installed: no table inet %s in this network namespace\n", nft.TableName)
 				return err
@@ -480,4 +489,24 @@ func (a *app) openNetNS(cmd *cobra.Command, _ []string) error {
 	a.netnsFile = f
 	a.netnsFD = int(f.Fd())
 	return nil
+}
+
+// printServe says what a running serve announces, if one runs.
+func printServe(w io.Writer, s *daemon.Status) {
+	if s == nil {
+		fmt.Fprintln(w, "serve     not running (no BGP announcements from this host)")
+		return
+	}
+	fmt.Fprintf(w, "serve     running since %s: %s, %d prefixes (%s)\n", s.Started.Format(time.RFC3339), strings.Join(s.Countries, ","), s.Prefixes, s.Data)
+	if s.LoadError != "" {
+		fmt.Fprintf(w, "serve     last reload failed, still announcing the previous set: %s\n", s.LoadError)
+	}
+	if s.BGP == nil {
+		fmt.Fprintln(w, "bgp       not enabled")
+		return
+	}
+	fmt.Fprintf(w, "bgp       announcing %d IPv4 and %d IPv6 routes\n", s.BGP.Announced.IPv4, s.BGP.Announced.IPv6)
+	for _, p := range s.BGP.Peers {
+		fmt.Fprintf(w, "bgp peer  %s AS%d %s\n", p.Address, p.ASN, p.State)
+	}
 }

@@ -59,7 +59,7 @@ func TestParseBlock(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.want.Path = "seawall.yaml"
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, equateAddrs); diff != "" {
 				t.Errorf("Parse (-want +got):\n%s", diff)
 			}
 		})

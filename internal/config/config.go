@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/seawall/seawall/internal/enforce"
+	"github.com/seawall/seawall/internal/enforce/bgp"
 	"github.com/seawall/seawall/internal/geodata"
 )
 
@@ -31,6 +32,8 @@ type Config struct {
 	Geo     geodata.Config `yaml:"geo"`
 	// Block is the country block policy every enforcement backend renders.
 	Block enforce.Config `yaml:"block"`
+	// BGP is the blackhole speaker `seawall serve` runs when enabled.
+	BGP bgp.Config `yaml:"bgp"`
 
 	// Path is the file the configuration came from ("" for defaults).
 	Path string `yaml:"-"`
@@ -38,7 +41,7 @@ type Config struct {
 
 // Default returns the built-in configuration.
 func Default() *Config {
-	return &Config{Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig()}
+	return &Config{Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig()}
 }
 
 // Load reads path, or DefaultPath when path is "" and that file exists, or
@@ -93,7 +96,13 @@ func (c *Config) Validate() error {
 	if err := c.Geo.Validate(); err != nil {
 		return err
 	}
-	return c.Block.Validate()
+	if err := c.Block.Validate(); err != nil {
+		return err
+	}
+	if err := c.BGP.Validate(); err != nil {
+		return fmt.Errorf("bgp.%w", err)
+	}
+	return nil
 }
 
 // typeErrorLine matches one of yaml.v3's decoding errors, and

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/seawall/seawall/internal/enforce"
+	"github.com/seawall/seawall/internal/enforce/bgp"
 	"github.com/seawall/seawall/internal/geo"
 	"github.com/seawall/seawall/internal/geodata"
 )
@@ -30,8 +33,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"empty", "", Default()},
 		{"comments only", "# nothing set\n\n", Default()},
-		{"document marker", "---\ndata_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig()}},
-		{"data_dir", "data_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig()}},
+		{"document marker", "---\ndata_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig()}},
+		{"data_dir", "data_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig()}},
 		{"timeout seconds", "geo:\n  timeout: 30s\n", withGeo(func(g *geodata.Config) { g.Timeout = 30 * time.Second })},
 		{"timeout compound", "geo:\n  timeout: 1h30m\n", withGeo(func(g *geodata.Config) { g.Timeout = 90 * time.Minute })},
 		{"sources replace the defaults", "geo:\n  sources:\n    - https://mirror.example/a\n    - http://127.0.0.1:8080/b\n",
@@ -52,7 +55,7 @@ func TestParse(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.want.Path = "seawall.yaml"
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, equateAddrs); diff != "" {
 				t.Errorf("Parse (-want +got):\n%s", diff)
 			}
 		})
@@ -67,15 +70,15 @@ func TestParseErrors(t *testing.T) {
 		want string // the whole message
 	}{
 		{"unknown top-level key", "data_dir: /srv/seawall\ndatadir: /x\n",
-			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block)`},
+			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block, bgp)`},
 		{"unknown geo key", "# seawall\ngeo:\n  timeout: 30s\n  timout: 1m\n",
 			`test.yaml:4: unknown key "timout" in geo (known keys: sources, timeout, max_bytes, guard)`},
 		{"unknown guard key", "geo:\n  guard:\n    max_shrink: 3\n",
 			`test.yaml:3: unknown key "max_shrink" in geo.guard (known keys: max_shrink_percent, min_ipv4)`},
 		{"Path is not a key", "path: /x\n",
-			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block)`},
+			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block, bgp)`},
 		{"two unknown keys", "a: 1\ngeo:\n  b: 2\n",
-			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block)\n" +
+			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block, bgp)\n" +
 				"test.yaml:3: unknown key \"b\" in geo (known keys: sources, timeout, max_bytes, guard)"},
 		{"second document", "data_dir: /srv/seawall\n---\nbogus: 1\n",
 			"test.yaml: more than one YAML document (a second '---'); seawall.yaml holds one"},
@@ -103,7 +106,7 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type", "data_dir: [a, b]\n", "test.yaml:1: cannot unmarshal !!seq into string"},
 		{"negative min_ipv4", "geo:\n  guard:\n    min_ipv4: -1\n", "test.yaml:3: cannot unmarshal !!int `-1` into uint64"},
 		{"syntax", "geo:\n  sources: [\n", "test.yaml: yaml: line 2: did not find expected node content"},
-		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block) at the top level, found !!seq"},
+		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block, bgp) at the top level, found !!seq"},
 		{"geo not a mapping", "geo: https://x.example/\n", "test.yaml:1: expected a mapping of keys (sources, timeout, max_bytes, guard) in geo, found !!str `https:/...`"},
 	}
 	for _, tt := range tests {
@@ -140,7 +143,7 @@ func TestLoad(t *testing.T) {
 		}
 		want := Default()
 		want.DataDir, want.Geo.Timeout, want.Path = "/srv/seawall", 45*time.Second, p
-		if diff := cmp.Diff(want, c); diff != "" {
+		if diff := cmp.Diff(want, c, equateAddrs); diff != "" {
 			t.Errorf("Load (-want +got):\n%s", diff)
 		}
 	})
@@ -175,7 +178,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(Default(), c); diff != "" {
+		if diff := cmp.Diff(Default(), c, equateAddrs); diff != "" {
 			t.Errorf("Load(\"\") (-want +got):\n%s", diff)
 		}
 		if c.Path != "" || c.DataDir != "" {
@@ -218,6 +221,9 @@ func TestDefaultDataDir(t *testing.T) {
 		t.Errorf("DefaultDataDir() = %q, want /home/op/.local/state/seawall", got)
 	}
 }
+
+// equateAddrs compares netip values (which hide their fields) by ==.
+var equateAddrs = cmpopts.EquateComparable(netip.Addr{}, netip.Prefix{})
 
 // FuzzParse checks that no input makes Parse panic, and that whatever it
 // accepts validates.

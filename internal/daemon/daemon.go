@@ -1,0 +1,251 @@
+// Package daemon is the one place that wires seawall's parts together and
+// runs them: `seawall serve`. Today it holds the BGP blackhole speaker
+// (a BGP session needs a running process) and a control socket through
+// which the CLI reads status and asks for a reload.
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/seawall/seawall/internal/config"
+	"github.com/seawall/seawall/internal/enforce"
+	"github.com/seawall/seawall/internal/enforce/bgp"
+	"github.com/seawall/seawall/internal/geodata"
+)
+
+// SocketName is the control socket's name in the data directory.
+const SocketName = "seawall.sock"
+
+// Options are what the daemon needs beyond the configuration.
+type Options struct {
+	GeoDB  string // --geo-db, or "" for the installed database
+	Logger *slog.Logger
+}
+
+// Status is what the control socket reports.
+type Status struct {
+	Started   time.Time   `json:"started"`
+	Countries []string    `json:"countries"`
+	Data      string      `json:"data"`
+	Policy    string      `json:"policy"`
+	Prefixes  int         `json:"prefixes"`
+	LastLoad  time.Time   `json:"last_load"`
+	LoadError string      `json:"load_error,omitempty"`
+	BGP       *bgp.Status `json:"bgp,omitempty"` // nil when BGP is not enabled
+}
+
+// Daemon runs the configured backends.
+type Daemon struct {
+	cfg     *config.Config
+	opts    Options
+	speaker *bgp.Speaker
+
+	mu     sync.Mutex
+	status Status
+}
+
+// New checks the configuration and builds the enabled backends; it opens
+// nothing yet.
+func New(cfg *config.Config, opts Options) (*Daemon, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Daemon{cfg: cfg, opts: opts}
+	if cfg.BGP.Enabled {
+		s, err := bgp.New(cfg.BGP, opts.Logger.With("component", "bgp"))
+		if err != nil {
+			return nil, fmt.Errorf("bgp: %w", err)
+		}
+		d.speaker = s
+	}
+	return d, nil
+}
+
+// Run loads the policy, starts the enabled backends and the control
+// socket, and blocks until ctx is done or a part fails.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.status.Started = time.Now().UTC()
+	if err := d.reload(ctx); err != nil {
+		// Without a policy there is nothing safe to announce: a speaker
+		// would hold its sessions back (and routers keep what they had).
+		return err
+	}
+	sock := filepath.Join(d.cfg.DataDir, SocketName)
+	ln, err := listenUnix(sock)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("control socket: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		os.Remove(sock)
+		return err
+	})
+	if d.speaker != nil {
+		g.Go(func() error { return d.speaker.Run(ctx) })
+	}
+	d.opts.Logger.Info("seawall serving", "socket", sock, "bgp", d.speaker != nil)
+	return g.Wait()
+}
+
+// reload compiles the block policy against the country database and hands
+// the prefixes to the backends. On failure the backends keep what they
+// have: a broken database must not withdraw the blackholes.
+func (d *Daemon) reload(ctx context.Context) error {
+	l, err := geodata.Load(d.opts.GeoDB, d.cfg.DataDir)
+	var desired *enforce.Desired
+	if err == nil {
+		desired, err = enforce.Compile(l.DB, d.cfg.Block)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.status.LastLoad = time.Now().UTC()
+	if err != nil {
+		d.status.LoadError = err.Error()
+		return fmt.Errorf("loading the block policy: %w", err)
+	}
+	if d.speaker != nil {
+		if err := d.speaker.Set(ctx, desired.All()); err != nil {
+			d.status.LoadError = err.Error()
+			return fmt.Errorf("bgp: %w", err)
+		}
+	}
+	d.status.LoadError = ""
+	d.status.Countries = desired.Countries
+	d.status.Data = desired.Data.String()
+	d.status.Policy = desired.Policy
+	d.status.Prefixes = len(desired.All())
+	return nil
+}
+
+func (d *Daemon) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		st := d.status
+		d.mu.Unlock()
+		if d.speaker != nil {
+			bs, err := d.speaker.Status(r.Context())
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			st.BGP = &bs
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(st)
+	})
+	mux.HandleFunc("POST /v1/reload", func(w http.ResponseWriter, r *http.Request) {
+		if err := d.reload(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	return mux
+}
+
+// listenUnix opens the control socket with mode 0600: whoever can talk to
+// it can change what seawall announces. A stale socket from a crashed run
+// is replaced; a live one means another serve is running.
+func listenUnix(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("%s: another seawall serve is running", path)
+	}
+	os.Remove(path)
+	old := umask(0o177)
+	ln, err := net.Listen("unix", path)
+	umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+// Client talks to a running serve through its control socket.
+type Client struct {
+	http *http.Client
+}
+
+// Dial returns a client for the daemon whose data directory is dataDir,
+// or an error saying serve is not running there.
+func Dial(dataDir string) (*Client, error) {
+	path := filepath.Join(dataDir, SocketName)
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("seawall serve is not running (no %s): %w", path, err)
+	}
+	c.Close()
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}}
+	return &Client{http: &http.Client{Transport: tr, Timeout: 10 * time.Second}}, nil
+}
+
+// Status asks the daemon for its status.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var st Status
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://seawall/v1/status", nil)
+	if err != nil {
+		return st, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("seawall serve: %s", resp.Status)
+	}
+	return st, json.NewDecoder(resp.Body).Decode(&st)
+}
+
+// Reload asks the daemon to reload the policy and the country database.
+func (c *Client) Reload(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://seawall/v1/reload", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		var b [512]byte
+		n, _ := resp.Body.Read(b[:])
+		return fmt.Errorf("seawall serve refused the reload: %s", string(b[:n]))
+	}
+	return nil
+}
