@@ -68,11 +68,11 @@ func TestApplyTransactions(t *testing.T) {
 		{"IPv4 only", false, func() Ruleset { r := more; r.Outbound, r.IPv6, r.V6 = true, false, nil; return r }(), Rebuilt, nil, nil, [2]int{}},
 		{"IPv6 back", false, func() Ruleset { r := more; r.Outbound = true; return r }(), Rebuilt, nil, nil, [2]int{}},
 	}
-	b := New(WithNetNS(ns.fd()))
+	b := newBackend(t, ns)
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			if st.fresh {
-				b = New(WithNetNS(ns.fd()))
+				b = newBackend(t, ns)
 			}
 			before := generation(t, ns)
 			rep, err := b.Apply(ctx, st.rs, Guard{Force: true})
@@ -99,7 +99,7 @@ func TestApplyTransactions(t *testing.T) {
 			if got := [2]int{rep.V4.ElementsAdded, rep.V4.ElementsRemoved}; got != st.elems4 {
 				t.Errorf("IPv4 elements added, removed = %v, want %v", got, st.elems4)
 			}
-			status, err := New(WithNetNS(ns.fd())).Installed(ctx)
+			status, err := newBackend(t, ns).Installed(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +127,7 @@ func TestApplyFailureKeepsRuleset(t *testing.T) {
 	ctx := context.Background()
 	base := testRuleset(t)
 	base.Inbound = true
-	b := New(WithNetNS(ns.fd()))
+	b := newBackend(t, ns)
 
 	failNext(b)
 	if _, err := b.Apply(ctx, base, Guard{}); err == nil || !strings.Contains(err.Error(), "previous ruleset stays in force") {
@@ -185,6 +185,55 @@ func TestApplyFailureKeepsRuleset(t *testing.T) {
 	}
 }
 
+// TestConcurrentWriter lets another process commit between the Backend's
+// read and its commit. The kernel refuses the stale transaction (its
+// generation check), and the Backend reads the table again and retries,
+// so the other writer's change is neither lost track of nor clobbered
+// blindly: the retry sees the foreign element and removes it.
+func TestConcurrentWriter(t *testing.T) {
+	requireKernel(t)
+	ns := newNetns(t, "race")
+	ctx := context.Background()
+	base := testRuleset(t)
+	base.Inbound = true
+	b := newBackend(t, ns)
+	if _, err := b.Apply(ctx, base, Guard{}); err != nil {
+		t.Fatal(err)
+	}
+	more := base
+	more.V4 = prefixset.Aggregate(append(slices.Clone(base.V4), pfx(t, "203.0.113.0/24")...))
+	nft := newNftRunner(t, ns)
+	script := nft.write(t, "add element inet seawall blocked4 { 10.9.9.0/24 }\n")
+	flushes := 0
+	b.beforeFlush = func(*nftables.Conn) {
+		flushes++
+		if flushes == 1 {
+			if err := nft.run(script); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	gen := generation(t, ns)
+	rep, err := b.Apply(ctx, more, Guard{MaxShrinkPercent: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flushes != 2 {
+		t.Errorf("%d transactions sent, want 2 (the stale one and the retry)", flushes)
+	}
+	if g := generation(t, ns); g != gen+2 {
+		t.Errorf("generation moved by %d, want 2 (the other writer's commit and ours)", g-gen)
+	}
+	if !slices.Equal(rep.V4.Added, pfx(t, "203.0.113.0/24")) || !slices.Equal(rep.V4.Removed, pfx(t, "10.9.9.0/24")) {
+		t.Errorf("report %+v: want 203.0.113.0/24 added and the foreign 10.9.9.0/24 removed", rep.V4)
+	}
+	st, err := newBackend(t, ns).Installed(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStatus(t, ns, st, more)
+}
+
 // TestGuardRefuses checks that a refused apply sends nothing.
 func TestGuardRefuses(t *testing.T) {
 	requireKernel(t)
@@ -192,7 +241,7 @@ func TestGuardRefuses(t *testing.T) {
 	ctx := context.Background()
 	base := testRuleset(t)
 	base.Inbound = true
-	b := New(WithNetNS(ns.fd()))
+	b := newBackend(t, ns)
 	empty := base
 	empty.V6 = nil
 	if _, err := b.Apply(ctx, empty, Guard{Force: true}); !errors.Is(err, ErrEmptySet) {
@@ -231,7 +280,7 @@ func TestOtherWriters(t *testing.T) {
 	ctx := context.Background()
 	rs := testRuleset(t)
 	rs.Inbound, rs.Outbound = true, true
-	b := New(WithNetNS(ns.fd()))
+	b := newBackend(t, ns)
 	if _, err := b.Apply(ctx, rs, Guard{}); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +335,7 @@ func TestOtherWriters(t *testing.T) {
 	logged := rs
 	logged.Log = &LogConfig{}
 	run(nftScript(logged))
-	fresh := New(WithNetNS(ns.fd()))
+	fresh := newBackend(t, ns)
 	st, err = fresh.Installed(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +388,7 @@ func TestRandomUpdates(t *testing.T) {
 		}
 		return prefixset.Aggregate(out)
 	}
-	warm := New(WithNetNS(ns.fd()))
+	warm := newBackend(t, ns)
 	for step := range 60 {
 		rs := Ruleset{
 			IPv4: true, IPv6: rng.IntN(5) > 0,
@@ -358,7 +407,7 @@ func TestRandomUpdates(t *testing.T) {
 		}
 		b := warm
 		if step%3 == 2 {
-			b = New(WithNetNS(ns.fd()))
+			b = newBackend(t, ns)
 		}
 		if step%10 == 7 {
 			// Another writer adds an element the ruleset does not have.
@@ -370,7 +419,7 @@ func TestRandomUpdates(t *testing.T) {
 		if _, err := b.Apply(ctx, rs, Guard{Force: true}); err != nil {
 			t.Fatalf("step %d: %v\nruleset %+v", step, err, rs)
 		}
-		st, err := New(WithNetNS(ns.fd())).Installed(ctx)
+		st, err := newBackend(t, ns).Installed(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -409,11 +458,11 @@ func TestLargeSets(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			rs := worldRuleset(t, db, c.codes...)
 			ns := newNetns(t, "large")
-			b := New(WithNetNS(ns.fd()))
+			b := newBackend(t, ns)
 			if _, err := b.Apply(context.Background(), rs, Guard{}); err != nil {
 				t.Fatal(err)
 			}
-			st, err := New(WithNetNS(ns.fd())).Installed(context.Background())
+			st, err := newBackend(t, ns).Installed(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}

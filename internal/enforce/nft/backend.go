@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,10 +29,12 @@ const (
 	// counters and sets were brought in line in one transaction. The
 	// table, the sets and the chains that stay are kept and changed in
 	// place (rules replaced, elements added and removed), never deleted
-	// and recreated: deleting a table and recreating it in one
-	// transaction is atomic for the ruleset, but the kernel switches the
-	// base chains' hooks over after the generation flip, and packets
-	// slip through in between (measured: milliseconds of a stream).
+	// and recreated: deleting the table and recreating it in one
+	// transaction is atomic as far as the ruleset goes, yet packets slip
+	// through while the kernel swaps the old base chains for the new ones
+	// (TestRebuildUnderTraffic saw windows of several milliseconds when
+	// rebuilds were done that way); replacing the rules of a chain that
+	// stays, and changing elements of a set that stays, is seamless.
 	Rebuilt
 )
 
@@ -95,8 +98,8 @@ type Counter struct {
 }
 
 // Backend installs rulesets into the kernel of one network namespace.
-// Its methods are safe for concurrent use; they serialize. It keeps one
-// netlink socket open between calls (see Close).
+// Its methods are safe for concurrent use; they serialize. It keeps its
+// netlink sockets open between calls (see Close).
 //
 // A Backend remembers what it last installed together with the
 // ruleset's generation number, so that while nobody else changes the
@@ -108,9 +111,17 @@ type Counter struct {
 type Backend struct {
 	netns int
 
-	mu    sync.Mutex
-	conn  *nftables.Conn // nil until first used, and after an error
+	mu   sync.Mutex
+	conn *nftables.Conn // nil until first used, and after an error
+	// nl is a plain netlink socket for reading sets fast (dumpSet).
+	nl    *netlink.Conn
 	cache *state
+	// spare is memory for the next apply's spans: the spans of the state
+	// the last apply replaced. A CN list is some 300 KB, and allocating it
+	// anew on every update costs more in garbage collection than the
+	// update itself.
+	spare [2][]span
+	enc   scratch
 
 	// beforeFlush, if set, runs after a transaction is built and before
 	// it is sent: a seam for tests that make the kernel reject a batch.
@@ -260,14 +271,24 @@ func (b *Backend) Apply(ctx context.Context, rs Ruleset, g Guard) (Report, error
 	if err := rs.Validate(); err != nil {
 		return Report{}, fmt.Errorf("nftables apply: invalid ruleset: %w", err)
 	}
-	want := prepare(rs)
-
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	want := prepareInto(rs, b.spare)
+	old := b.cache
 	rep, err := b.apply(ctx, want, g)
 	var r refusal
 	if err != nil && !errors.As(err, &r) {
 		b.dropConn()
+	}
+	// Nothing refers to the spans that are not cached any more: the plan
+	// and the report hold copies.
+	if b.cache != nil && b.cache != old { // want is installed and cached
+		b.spare = [2][]span{}
+		if old != nil {
+			b.spare = old.spans
+		}
+	} else {
+		b.spare = want.spans
 	}
 	return rep, err
 }
@@ -302,7 +323,7 @@ func (b *Backend) apply(ctx context.Context, want desired, g Guard) (Report, err
 			// Changing the table in place needs its objects and rule
 			// handles, which the cached state does not keep.
 			gen := cur.gen
-			if cur, err = read(conn); err != nil {
+			if cur, err = b.read(conn); err != nil {
 				return Report{}, fmt.Errorf("nftables apply: reading table inet %s: %w", TableName, err)
 			}
 			cur.gen = gen
@@ -335,24 +356,24 @@ func (b *Backend) send(conn *nftables.Conn, cur *state, want desired, p plan) er
 		// overlaps against the set as the transaction leaves it so far.
 		for _, f := range families {
 			if len(p.del[f]) > 0 {
-				if err := conn.SetDeleteElements(o.sets[f], elements(p.del[f], false)); err != nil {
+				if err := conn.SetDeleteElements(o.sets[f], b.enc.elements(p.del[f], false)); err != nil {
 					return fmt.Errorf("encoding %s deletions: %w", f.setName(), err)
 				}
 			}
 		}
 		for _, f := range families {
 			if len(p.add[f]) > 0 {
-				if err := conn.SetAddElements(o.sets[f], elements(p.add[f], true)); err != nil {
+				if err := conn.SetAddElements(o.sets[f], b.enc.elements(p.add[f], true)); err != nil {
 					return fmt.Errorf("encoding %s additions: %w", f.setName(), err)
 				}
 			}
 		}
 	case Rebuilt:
-		if err := reshape(conn, cur, o, p); err != nil {
+		if err := reshape(conn, &b.enc, cur, o, p); err != nil {
 			return err
 		}
 	case Created:
-		if err := addAll(conn, o, want.spans); err != nil {
+		if err := addAll(conn, &b.enc, o, want.spans); err != nil {
 			return err
 		}
 	}
@@ -363,11 +384,11 @@ func (b *Backend) send(conn *nftables.Conn, cur *state, want desired, p plan) er
 }
 
 // addAll adds the whole table to the batch.
-func addAll(conn *nftables.Conn, o objects, spans [2][]span) error {
+func addAll(conn *nftables.Conn, enc *scratch, o objects, spans [2][]span) error {
 	conn.AddTable(o.table)
 	for _, f := range families {
 		if o.sets[f] != nil {
-			if err := conn.AddSet(o.sets[f], elements(spans[f], true)); err != nil {
+			if err := conn.AddSet(o.sets[f], enc.elements(spans[f], true)); err != nil {
 				return fmt.Errorf("encoding set %s: %w", o.sets[f].Name, err)
 			}
 		}
@@ -390,7 +411,7 @@ func addAll(conn *nftables.Conn, o objects, spans [2][]span) error {
 // new sets and counters come before the rules that use them. What stays
 // is not touched: a chain whose rules are unchanged, a set (only its
 // element delta is sent), a counter (it keeps counting).
-func reshape(conn *nftables.Conn, cur *state, o objects, p plan) error {
+func reshape(conn *nftables.Conn, enc *scratch, cur *state, o objects, p plan) error {
 	in := cur.inv
 	if in.table.Flags != 0 {
 		conn.AddTable(o.table) // wakes a dormant table
@@ -441,7 +462,7 @@ func reshape(conn *nftables.Conn, cur *state, o objects, p plan) error {
 	// Sets that stay get their delta, deletions first; new sets come whole.
 	for _, f := range families {
 		if o.sets[f] != nil && cur.setOK[f] && len(p.del[f]) > 0 {
-			if err := conn.SetDeleteElements(o.sets[f], elements(p.del[f], false)); err != nil {
+			if err := conn.SetDeleteElements(o.sets[f], enc.elements(p.del[f], false)); err != nil {
 				return fmt.Errorf("encoding %s deletions: %w", f.setName(), err)
 			}
 		}
@@ -451,12 +472,12 @@ func reshape(conn *nftables.Conn, cur *state, o objects, p plan) error {
 		case o.sets[f] == nil:
 		case cur.setOK[f]:
 			if len(p.add[f]) > 0 {
-				if err := conn.SetAddElements(o.sets[f], elements(p.add[f], true)); err != nil {
+				if err := conn.SetAddElements(o.sets[f], enc.elements(p.add[f], true)); err != nil {
 					return fmt.Errorf("encoding %s additions: %w", f.setName(), err)
 				}
 			}
 		default:
-			if err := conn.AddSet(o.sets[f], elements(p.add[f], true)); err != nil {
+			if err := conn.AddSet(o.sets[f], enc.elements(p.add[f], true)); err != nil {
 				return fmt.Errorf("encoding set %s: %w", f.setName(), err)
 			}
 		}
@@ -568,17 +589,21 @@ func (b *Backend) Remove(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// Close closes the Backend's netlink socket. The rules stay in the
-// kernel. A closed Backend opens a new socket if used again.
+// Close closes the Backend's netlink sockets. The rules stay in the
+// kernel. A closed Backend opens new sockets if used again.
 func (b *Backend) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.conn == nil {
-		return nil
+	var errs []error
+	if b.conn != nil {
+		errs = append(errs, b.conn.CloseLasting())
+		b.conn = nil
 	}
-	err := b.conn.CloseLasting()
-	b.conn = nil
-	return err
+	if b.nl != nil {
+		errs = append(errs, b.nl.Close())
+		b.nl = nil
+	}
+	return errors.Join(errs...)
 }
 
 // connection returns the open netlink socket, opening it if needed. One
@@ -595,12 +620,28 @@ func (b *Backend) connection() (*nftables.Conn, error) {
 	return b.conn, nil
 }
 
-// dropConn closes the socket after an error, so that the next call starts
-// on a fresh one whatever state the error left it in.
+// netlink returns the plain netlink socket, opening it if needed.
+func (b *Backend) netlink() (*netlink.Conn, error) {
+	if b.nl == nil {
+		c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: b.netns})
+		if err != nil {
+			return nil, fmt.Errorf("opening netlink socket: %w", err)
+		}
+		b.nl = c
+	}
+	return b.nl, nil
+}
+
+// dropConn closes the sockets after an error, so that the next call
+// starts on fresh ones whatever state the error left them in.
 func (b *Backend) dropConn() {
 	if b.conn != nil {
 		_ = b.conn.CloseLasting()
 		b.conn = nil
+	}
+	if b.nl != nil {
+		_ = b.nl.Close()
+		b.nl = nil
 	}
 }
 
@@ -629,7 +670,7 @@ func (b *Backend) current(conn *nftables.Conn) (*state, error) {
 		return &c, nil
 	}
 	b.cache = nil
-	s, err := read(conn)
+	s, err := b.read(conn)
 	if err != nil {
 		return nil, err
 	}
@@ -640,7 +681,7 @@ func (b *Backend) current(conn *nftables.Conn) (*state, error) {
 // read reads the table from the kernel. The reads are separate requests;
 // a change in between is caught when the transaction built on them is
 // committed against the generation read before them.
-func read(conn *nftables.Conn) (*state, error) {
+func (b *Backend) read(conn *nftables.Conn) (*state, error) {
 	t, err := findTable(conn)
 	if err != nil {
 		return nil, fmt.Errorf("listing tables: %w", err)
@@ -652,13 +693,17 @@ func read(conn *nftables.Conn) (*state, error) {
 	if in.sets, err = conn.GetSets(t); err != nil {
 		return nil, fmt.Errorf("listing sets: %w", err)
 	}
-	in.elements = map[string][]nftables.SetElement{}
+	in.elements = map[string][]rawElem{}
 	for _, s := range in.sets {
-		if s.Name != Set4 && s.Name != Set6 {
+		f, ok := familyOfSet(s.Name)
+		if !ok {
 			continue
 		}
-		s.Table = t
-		if in.elements[s.Name], err = conn.GetSetElements(s); err != nil {
+		nl, err := b.netlink()
+		if err != nil {
+			return nil, err
+		}
+		if in.elements[s.Name], err = dumpSet(nl, s.Name, f); err != nil {
 			return nil, fmt.Errorf("listing elements of set %s: %w", s.Name, err)
 		}
 	}

@@ -1,6 +1,8 @@
 package nft
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"slices"
 
@@ -49,16 +51,15 @@ func canonical(rs []prefixset.Range) []span {
 	return out
 }
 
-// key encodes u as a set key of the family's width, in network byte order
-// as the payload expression loads it from the packet.
-func key(u prefixset.U128, bits int) []byte {
-	a := u.Addr(bits)
+// putKey writes u as a set key of the family's width into dst, in
+// network byte order as the payload expression loads it from the packet.
+func putKey(dst []byte, u prefixset.U128, bits int) {
 	if bits == 32 {
-		b := a.As4()
-		return b[:]
+		binary.BigEndian.PutUint32(dst, uint32(u.Lo))
+		return
 	}
-	b := a.As16()
-	return b[:]
+	binary.BigEndian.PutUint64(dst, u.Hi)
+	binary.BigEndian.PutUint64(dst[8:], u.Lo)
 }
 
 // elements encodes spans as set elements in ascending order, each start
@@ -68,17 +69,48 @@ func key(u prefixset.U128, bits int) []byte {
 // the next one starts. Open intervals carry nft's "interval open" flag so
 // that `nft list` prints them as ranges to the top of the space.
 func elements(spans []span, markOpen bool) []nftables.SetElement {
-	out := make([]nftables.SetElement, 0, 2*len(spans))
-	for _, s := range spans {
-		out = append(out, nftables.SetElement{
-			Key:          key(s.r.First, s.r.Bits),
-			IntervalOpen: markOpen && !s.end && isTop(s.r.Last, s.r.Bits),
+	var s scratch
+	return s.elements(spans, markOpen)
+}
+
+// scratch is memory for encoding elements, reused from one encoding to
+// the next: a CN apply encodes some 12,000 elements, and allocating them
+// and their keys afresh costs more than the encoding. The library copies
+// what it is given into its messages at once, so the memory is free again
+// as soon as AddSet or SetAddElements returns.
+type scratch struct {
+	els  []nftables.SetElement
+	keys []byte
+}
+
+// elements is the package function elements, in s's memory; the result is
+// valid until the next call.
+func (s *scratch) elements(spans []span, markOpen bool) []nftables.SetElement {
+	n := countElements(spans)
+	s.els = slices.Grow(s.els[:0], n)
+	if len(spans) == 0 {
+		return s.els
+	}
+	bits := spans[0].r.Bits
+	width := bits / 8
+	s.keys = slices.Grow(s.keys[:0], n*width)[:n*width]
+	keys := s.keys
+	next := func(u prefixset.U128) []byte {
+		k := keys[:width:width]
+		keys = keys[width:]
+		putKey(k, u, bits)
+		return k
+	}
+	for _, sp := range spans {
+		s.els = append(s.els, nftables.SetElement{
+			Key:          next(sp.r.First),
+			IntervalOpen: markOpen && !sp.end && isTop(sp.r.Last, bits),
 		})
-		if s.end {
-			out = append(out, nftables.SetElement{Key: key(s.r.Last.AddOne(), s.r.Bits), IntervalEnd: true})
+		if sp.end {
+			s.els = append(s.els, nftables.SetElement{Key: next(sp.r.Last.AddOne()), IntervalEnd: true})
 		}
 	}
-	return out
+	return s.els
 }
 
 // countElements is len(elements(spans, ...)) without building them.
@@ -92,31 +124,32 @@ func countElements(spans []span) int {
 	return n
 }
 
+// fromSetElements converts the library's elements, skipping keys of
+// another width than the family's (a set of the right type cannot hold
+// them).
+func fromSetElements(els []nftables.SetElement, bits int) []rawElem {
+	out := make([]rawElem, 0, len(els))
+	for _, e := range els {
+		if len(e.Key) != bits/8 {
+			continue
+		}
+		a, _ := netip.AddrFromSlice(e.Key)
+		out = append(out, rawElem{prefixset.FromAddr(a), e.IntervalEnd})
+	}
+	return out
+}
+
 // decodeElements turns a set's elements, in any order, back into the
 // spans they match, following the kernel's lookup rule: sorted by key, an
 // interval starts at each start element and ends at the next element of
 // any kind (an end element closes it; a start element continues with a
 // new interval) or runs to the top of the space. End elements with no
 // interval open before them (nft writes one at address 0) match nothing
-// and are ignored. Elements of the wrong width are skipped; a set of the
-// right type cannot hold them.
-func decodeElements(els []nftables.SetElement, bits int) []span {
-	width := bits / 8
-	type el struct {
-		k   prefixset.U128
-		end bool
-	}
-	es := make([]el, 0, len(els))
-	for _, e := range els {
-		if len(e.Key) != width {
-			continue
-		}
-		a, _ := netip.AddrFromSlice(e.Key)
-		es = append(es, el{prefixset.FromAddr(a), e.IntervalEnd})
-	}
+// and are ignored. It sorts es in place.
+func decodeElements(es []rawElem, bits int) []span {
 	// At equal keys the end element sorts first: it closes the interval
 	// before, and the start element opens the next one.
-	slices.SortFunc(es, func(a, b el) int {
+	slices.SortFunc(es, func(a, b rawElem) int {
 		if c := a.k.Cmp(b.k); c != 0 {
 			return c
 		}
@@ -171,9 +204,66 @@ func mergedRanges(spans []span) []prefixset.Range {
 func prefixesOf(rs []prefixset.Range) []netip.Prefix {
 	var out []netip.Prefix
 	for _, r := range rs {
-		out = append(out, r.Prefixes()...)
+		out = appendPrefixes(out, r)
 	}
 	return out
+}
+
+// appendPrefixes appends the minimal CIDR cover of r (what
+// prefixset.Range.Prefixes returns) to dst without allocating a slice per
+// range, and sizing each block in one step rather than bit by bit, which
+// matters when a whole country is reported.
+func appendPrefixes(dst []netip.Prefix, r prefixset.Range) []netip.Prefix {
+	a, last := r.First, r.Last
+	for {
+		// The block at a is as large as a's alignment allows and as the
+		// rest of the range holds: 2^n addresses with 2^n <= last-a+1.
+		n := min(trailingZeros(a), r.Bits)
+		if rest := last.Sub(a); rest != top(128) {
+			n = min(n, bitLen(rest.AddOne())-1)
+		}
+		dst = append(dst, netip.PrefixFrom(a.Addr(r.Bits), r.Bits-n))
+		end := hostMask(n).orWith(a)
+		if end.Cmp(last) >= 0 {
+			return dst
+		}
+		a = end.AddOne()
+	}
+}
+
+// bitLen is the number of bits needed to hold u.
+func bitLen(u prefixset.U128) int {
+	if u.Hi != 0 {
+		return 64 + bits.Len64(u.Hi)
+	}
+	return bits.Len64(u.Lo)
+}
+
+// u128 adds the bit operations appendPrefixes needs to prefixset.U128.
+type u128 prefixset.U128
+
+func trailingZeros(u prefixset.U128) int {
+	if u.Lo != 0 {
+		return bits.TrailingZeros64(u.Lo)
+	}
+	return 64 + bits.TrailingZeros64(u.Hi) // 128 for zero
+}
+
+// hostMask has the low n bits set.
+func hostMask(n int) u128 {
+	switch {
+	case n <= 0:
+		return u128{}
+	case n < 64:
+		return u128{Lo: 1<<n - 1}
+	case n < 128:
+		return u128{Hi: 1<<(n-64) - 1, Lo: ^uint64(0)}
+	}
+	return u128{Hi: ^uint64(0), Lo: ^uint64(0)}
+}
+
+func (m u128) orWith(u prefixset.U128) prefixset.U128 {
+	return prefixset.U128{Hi: u.Hi | m.Hi, Lo: u.Lo | m.Lo}
 }
 
 // diffSpans compares the installed spans with the desired ones (both
@@ -189,25 +279,24 @@ func prefixesOf(rs []prefixset.Range) []netip.Prefix {
 func diffSpans(installed, desired []span) (del, add []span) {
 	i, j := 0, 0
 	for i < len(installed) && j < len(desired) {
-		a, b := installed[i], desired[j]
-		if a == b { // the common case, checked first because it is cheap
+		a, b := &installed[i], &desired[j]
+		// The common case first, field by field: comparing the structs
+		// whole goes through memequal and doubles the cost of the loop.
+		if a.r.First == b.r.First && a.r.Last == b.r.Last && a.end == b.end {
 			i++
 			j++
 			continue
 		}
 		switch c := a.r.First.Cmp(b.r.First); {
-		case c == 0 && a.r.Last == b.r.Last && a.end == b.end:
-			i++
-			j++
 		case c < 0:
-			del = append(del, a)
+			del = append(del, *a)
 			i++
 		case c > 0:
-			add = append(add, b)
+			add = append(add, *b)
 			j++
 		default: // same start, different end
-			del = append(del, a)
-			add = append(add, b)
+			del = append(del, *a)
+			add = append(add, *b)
 			i++
 			j++
 		}
@@ -224,11 +313,20 @@ func diffSpans(installed, desired []span) (del, add []span) {
 // large the set is.
 func addressDiff(del, add []span) (added, removed []netip.Prefix) {
 	rs := func(ss []span) []netip.Prefix {
-		out := make([]netip.Prefix, 0, len(ss))
+		var out []netip.Prefix
 		for _, s := range ss {
-			out = append(out, s.r.Prefixes()...)
+			out = appendPrefixes(out, s.r)
 		}
 		return out
+	}
+	// Spans are sorted and disjoint, so their prefixes in order are
+	// already a minimal cover: with one side empty there is nothing to
+	// compute.
+	switch {
+	case len(del) == 0:
+		return rs(add), nil
+	case len(add) == 0:
+		return nil, rs(del)
 	}
 	return prefixset.Diff(rs(del), rs(add))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/nftables"
 
 	"github.com/seawall/seawall/internal/prefixset"
+	"github.com/seawall/seawall/internal/testenv"
 )
 
 // elemString renders an element as "addr", "addr end" or "addr open".
@@ -86,7 +87,7 @@ func TestElements(t *testing.T) {
 				}
 			}
 			bits := spans[0].r.Bits
-			if diff := cmp.Diff(spans, decodeElements(got, bits), spanCmp); diff != "" {
+			if diff := cmp.Diff(spans, decodeElements(fromSetElements(got, bits), bits), spanCmp); diff != "" {
 				t.Errorf("decodeElements(elements(x)) != x (-want +got):\n%s", diff)
 			}
 			// Deletions name the same keys without the open flag.
@@ -149,7 +150,7 @@ func TestDecodeElements(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := decodeElements(parseElems(t, tt.elems...), tt.bits)
+			got := decodeElements(fromSetElements(parseElems(t, tt.elems...), tt.bits), tt.bits)
 			if diff := cmp.Diff(parseSpans(t, tt.bits, tt.want...), got, spanCmp, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("decodeElements (-want +got):\n%s", diff)
 			}
@@ -189,7 +190,7 @@ func refMatches(els []nftables.SetElement, addr uint32) bool {
 // and checks the spans' own invariants.
 func checkDecode(t *testing.T, els []nftables.SetElement) {
 	t.Helper()
-	spans := decodeElements(els, 32)
+	spans := decodeElements(fromSetElements(els, 32), 32)
 	for i, s := range spans {
 		if s.r.Last.Cmp(s.r.First) < 0 || (i > 0 && s.r.First.Cmp(spans[i-1].r.Last) <= 0) {
 			t.Fatalf("elements %v: spans %v not sorted and disjoint", elemStrings(els), spans)
@@ -348,6 +349,67 @@ func TestSpansOf(t *testing.T) {
 			if diff := cmp.Diff(want, spansOf(ps, f), spanCmp, cmpopts.EquateEmpty()); diff != "" {
 				t.Fatalf("spansOf(%v, %v) (-want +got):\n%s", ps, f, diff)
 			}
+		}
+	}
+}
+
+// TestAppendPrefixes checks the allocation-free split against
+// prefixset.Range.Prefixes.
+func TestAppendPrefixes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	check := func(r prefixset.Range) {
+		t.Helper()
+		if diff := cmp.Diff(r.Prefixes(), appendPrefixes(nil, r), prefixCmp); diff != "" {
+			t.Fatalf("appendPrefixes(%v-%v) (-want +got):\n%s", r.First.Addr(r.Bits), r.Last.Addr(r.Bits), diff)
+		}
+	}
+	check(prefixset.Range{First: prefixset.U128{}, Last: top(32), Bits: 32})
+	check(prefixset.Range{First: prefixset.U128{}, Last: top(128), Bits: 128})
+	check(prefixset.Range{First: top(128), Last: top(128), Bits: 128})
+	check(prefixset.Range{First: prefixset.U128{Lo: 1}, Last: top(128).Sub(prefixset.U128{Lo: 1}), Bits: 128})
+	for range 500 {
+		a := prefixset.U128{Hi: rng.Uint64() >> rng.IntN(64), Lo: rng.Uint64() >> rng.IntN(64)}
+		b := prefixset.U128{Hi: a.Hi, Lo: a.Lo + rng.Uint64()>>rng.IntN(64)}
+		if rng.IntN(2) == 0 {
+			b.Hi += rng.Uint64() >> rng.IntN(64)
+		}
+		if b.Cmp(a) < 0 {
+			a, b = b, a
+		}
+		check(prefixset.Range{First: a, Last: b, Bits: 128})
+		a4, b4 := rng.Uint32(), rng.Uint32()
+		check(prefixset.Range{First: prefixset.U128{Lo: uint64(min(a4, b4))}, Last: prefixset.U128{Lo: uint64(max(a4, b4))}, Bits: 32})
+	}
+}
+
+// key encodes u as a set key of the family's width.
+func key(u prefixset.U128, bits int) []byte {
+	b := make([]byte, bits/8)
+	putKey(b, u, bits)
+	return b
+}
+
+// TestEncodeAllocs asserts that the per-apply conversions of a warm
+// Backend reuse their memory: turning the prefix lists into spans, and
+// spans into elements.
+func TestEncodeAllocs(t *testing.T) {
+	testenv.SkipIfRace(t)
+	ps := pfx(t, "10.0.0.0/8", "11.0.0.0/8", "192.0.2.0/24", "198.51.100.0/24", "255.255.255.255/32")
+	ps6 := pfx(t, "2001:db8::/32", "2001:db9::/32", "ffff::/16")
+	buf := [2][]span{spansOf(ps, v4), spansOf(ps6, v6)}
+	var enc scratch
+	enc.elements(buf[0], true)
+	tests := []struct {
+		name string
+		f    func()
+	}{
+		{"appendSpans4", func() { buf[0] = appendSpans(buf[0], ps, v4) }},
+		{"appendSpans6", func() { buf[1] = appendSpans(buf[1], ps6, v6) }},
+		{"scratch.elements", func() { enc.elements(buf[0], true) }},
+	}
+	for _, tt := range tests {
+		if n := testing.AllocsPerRun(100, tt.f); n != 0 {
+			t.Errorf("%s: %v allocations per run, want 0", tt.name, n)
 		}
 	}
 }

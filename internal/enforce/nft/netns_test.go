@@ -121,3 +121,11 @@ func (n *netns) do(fn func() error) error {
 	runtime.UnlockOSThread()
 	return ferr
 }
+
+// newBackend returns a Backend for ns whose sockets close with the test:
+// an open netlink socket keeps a deleted namespace alive.
+func newBackend(tb testing.TB, ns *netns) *Backend {
+	b := New(WithNetNS(ns.fd()))
+	tb.Cleanup(func() { _ = b.Close() })
+	return b
+}

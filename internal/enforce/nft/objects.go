@@ -12,8 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// objects are the kernel objects of one layout, built without I/O. The
-// apply half adds them to a batch in this order (table, sets, counters,
+// objects are the kernel objects of one layout, built without I/O. A
+// first apply adds them to a batch in this order (table, sets, counters,
 // chains, rules), which is the order their references need.
 type objects struct {
 	table    *nftables.Table
@@ -138,7 +138,7 @@ func lookupExprs(id ruleID) []expr.Any {
 type installed struct {
 	table    *nftables.Table
 	sets     []*nftables.Set
-	elements map[string][]nftables.SetElement // by set name, for Set4 and Set6
+	elements map[string][]rawElem // by set name, for Set4 and Set6
 	chains   []*nftables.Chain
 	rules    map[string][]*nftables.Rule // by chain name
 	counters []*nftables.CounterObj

@@ -3,13 +3,15 @@
 // family (blocked4, blocked6), drop rules with named counters on the input,
 // forward and output hooks, and optional rate-limited log rules.
 //
-// The package has two halves. The pure half (Ruleset, Guard, Compare and
-// the object builders behind them) turns a Ruleset into the nftables
+// The package has two halves. The pure half (Ruleset, Guard, Plan and the
+// builders and diffs behind them) turns a Ruleset into the nftables
 // objects and set elements it needs and diffs them against what is
 // installed; it does no I/O. The apply half (Backend) reads the installed
 // table over netlink and sends the difference in one atomic transaction:
 // the kernel either commits the whole batch or none of it, so a failed
-// apply leaves the previous rules in force.
+// apply leaves the previous rules in force. Updates never delete and
+// recreate what stays (the table, a set, a base chain), because that is
+// not seamless for packets in flight; see Rebuilt.
 //
 // Nothing is removed when the process exits: the rules stay in the kernel
 // (fail closed) until Remove is called.
@@ -37,9 +39,10 @@ const (
 	Set4 = "blocked4"
 	Set6 = "blocked6"
 	// Priority is the priority of seawall's base chains: filter - 10, so
-	// that the drop happens before ordinary filter chains (priority 0)
-	// accept the packet in their own chain and before they spend work on
-	// it; a drop in any base chain is final.
+	// that seawall drops a packet before ordinary filter chains (priority
+	// 0) spend work on it, count it or log it. The order does not decide
+	// the outcome: a drop in any base chain is final, and an accept in
+	// another table's chain does not stop seawall's.
 	Priority = -10
 )
 
@@ -74,11 +77,12 @@ type Ruleset struct {
 	Inbound, Outbound, Forward bool
 	// Log, when set, adds a rate-limited log rule before each drop rule.
 	Log *LogConfig
-	// Comment is stored on the sets and shown by `nft list`. It is part of
-	// the table's shape: changing it rebuilds the table (atomically, with
-	// counters carried over) instead of sending an element delta, so keep
-	// it stable (e.g. "seawall block: CN") and keep volatile data such as
-	// the data date elsewhere.
+	// Comment is appended to every rule's comment, which `nft list`
+	// shows ("seawall drop input_src_v4: COMMENT"). It is part of the
+	// table's shape: changing it replaces the rules (a Rebuilt apply, in
+	// place, counters kept) rather than only sending an element delta, so
+	// keep it stable (e.g. "seawall block: CN") and keep volatile data such
+	// as the data date elsewhere.
 	Comment string
 }
 
@@ -107,8 +111,8 @@ const (
 // maxLogPrefix is the kernel's NF_LOG_PREFIXLEN less the terminating NUL.
 const maxLogPrefix = 127
 
-// maxComment is nft's limit on comments (NFT_USERDATA_MAXLEN is larger,
-// but nft refuses to print longer ones).
+// maxComment is nft's limit on comments; with the rule's own words in
+// front it stays within the 255 bytes a rule comment can hold.
 const maxComment = 128
 
 // normalize fills in defaults so that two configurations that log the
@@ -245,7 +249,8 @@ type ruleID struct {
 func (r ruleID) name() string { return r.hook.String() + "_" + r.match.String() + "_" + r.fam.suffix() }
 
 // layout is everything about a ruleset except its prefixes: the part
-// whose change needs a rebuild of the table rather than an element delta.
+// whose change means replacing rules (a Rebuilt apply), not only sending
+// an element delta.
 // It is canonical (Inbound and Outbound together imply Forward), so two
 // rulesets that install the same rules have equal layouts.
 type layout struct {
