@@ -50,7 +50,9 @@ func TestReadDamaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString("{not json\n")
+	if _, err := f.WriteString("{not json\n"); err != nil {
+		t.Fatal(err)
+	}
 	f.Close()
 	got, err := Read(dir)
 	if err == nil || !strings.Contains(err.Error(), FileName+":2:") {
