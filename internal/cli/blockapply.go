@@ -56,40 +56,6 @@ func (a *app) compile() (*config.Config, *enforce.Desired, error) {
 	return c, d, nil
 }
 
-// ruleset turns the compiled policy into what the nftables backend
-// installs. The comment stays the same while the countries do, so a data
-// update is an element delta, not a rebuild.
-func ruleset(d *enforce.Desired) nft.Ruleset {
-	rs := nft.Ruleset{
-		IPv4:     d.Has(enforce.IPv4),
-		IPv6:     d.Has(enforce.IPv6),
-		V4:       d.Prefixes(enforce.IPv4),
-		V6:       d.Prefixes(enforce.IPv6),
-		Inbound:  d.HasDirection(enforce.Inbound),
-		Outbound: d.HasDirection(enforce.Outbound),
-		Forward:  d.HasDirection(enforce.Forwarded),
-		Comment:  "seawall block: " + strings.Join(d.Countries, ","),
-	}
-	if d.Log.Count > 0 {
-		rs.Log = &nft.LogConfig{PerMinute: perMinute(d.Log)}
-	}
-	return rs
-}
-
-// perMinute converts a log rate to lines per minute, at least 1.
-func perMinute(r enforce.Rate) uint32 {
-	n := r.Count
-	switch r.Unit {
-	case "second":
-		n *= 60
-	case "hour":
-		n /= 60
-	case "day":
-		n /= 24 * 60
-	}
-	return uint32(max(n, 1))
-}
-
 // lockout returns the addresses this session and the configured management
 // networks depend on that the policy would block.
 func lockout(d *enforce.Desired) []netip.Prefix {
@@ -133,7 +99,7 @@ func strs(ps []netip.Prefix) []string {
 // kernel needs CAP_NET_ADMIN; without it the plan is against nothing and
 // says so.
 func (a *app) makePlan(ctx context.Context, d *enforce.Desired) (planJSON, error) {
-	rs := ruleset(d)
+	rs := daemon.Ruleset(d)
 	p := planJSON{Countries: d.Countries, Data: d.Data.String(), Policy: d.Policy, Installed: "no"}
 	installed, err := a.backend().Installed(ctx)
 	switch {
@@ -249,7 +215,7 @@ Every apply is recorded in the journal ('seawall block log').`,
 			if err != nil {
 				return err
 			}
-			rs := ruleset(d)
+			rs := daemon.Ruleset(d)
 			guard := nft.Guard{MaxShrinkPercent: c.Block.Guard.MaxShrinkPercent, Force: force}
 			if len(p.Lockout) > 0 && !force {
 				return fmt.Errorf("refusing to apply: the policy would block %s, which this SSH session or block.management depends on; add it to block.allow, or use --force if you are sure", strings.Join(p.Lockout, ", "))

@@ -17,9 +17,12 @@ func (a *app) serveCmd() *cobra.Command {
 
 It compiles the block: policy against the country database and, when
 bgp.enabled is true, announces the blocked prefixes to the configured
-routers with the BLACKHOLE (65535:666) and NO_EXPORT communities. serve
-changes no firewall and opens no BGP session unless the configuration
-enables that backend.
+routers with the BLACKHOLE (65535:666) and NO_EXPORT communities; when
+nftables.enabled is true, it installs the block in the kernel at start and
+on every reload, through one long-lived backend so that an update is a small
+delta. serve changes no firewall and opens no BGP session unless the
+configuration enables that backend. A reload that fails (broken database,
+guard refusal) keeps the previous rules and announcements.
 
 The CLI reaches a running serve through the Unix socket seawall.sock in the
 data directory (mode 0600): 'seawall block status' shows the BGP sessions,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/seawall/seawall/internal/enforce"
 	"github.com/seawall/seawall/internal/enforce/bgp"
+	"github.com/seawall/seawall/internal/enforce/nft"
 	"github.com/seawall/seawall/internal/geodata"
 )
 
@@ -34,6 +35,8 @@ type Config struct {
 	Block enforce.Config `yaml:"block"`
 	// BGP is the blackhole speaker `seawall serve` runs when enabled.
 	BGP bgp.Config `yaml:"bgp"`
+	// Nftables makes `seawall serve` keep the block installed itself.
+	Nftables nft.Config `yaml:"nftables"`
 
 	// Path is the file the configuration came from ("" for defaults).
 	Path string `yaml:"-"`

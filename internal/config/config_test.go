@@ -70,15 +70,15 @@ func TestParseErrors(t *testing.T) {
 		want string // the whole message
 	}{
 		{"unknown top-level key", "data_dir: /srv/seawall\ndatadir: /x\n",
-			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block, bgp)`},
+			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block, bgp, nftables)`},
 		{"unknown geo key", "# seawall\ngeo:\n  timeout: 30s\n  timout: 1m\n",
 			`test.yaml:4: unknown key "timout" in geo (known keys: sources, timeout, max_bytes, guard)`},
 		{"unknown guard key", "geo:\n  guard:\n    max_shrink: 3\n",
 			`test.yaml:3: unknown key "max_shrink" in geo.guard (known keys: max_shrink_percent, min_ipv4)`},
 		{"Path is not a key", "path: /x\n",
-			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block, bgp)`},
+			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block, bgp, nftables)`},
 		{"two unknown keys", "a: 1\ngeo:\n  b: 2\n",
-			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block, bgp)\n" +
+			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block, bgp, nftables)\n" +
 				"test.yaml:3: unknown key \"b\" in geo (known keys: sources, timeout, max_bytes, guard)"},
 		{"second document", "data_dir: /srv/seawall\n---\nbogus: 1\n",
 			"test.yaml: more than one YAML document (a second '---'); seawall.yaml holds one"},
@@ -106,7 +106,7 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type", "data_dir: [a, b]\n", "test.yaml:1: cannot unmarshal !!seq into string"},
 		{"negative min_ipv4", "geo:\n  guard:\n    min_ipv4: -1\n", "test.yaml:3: cannot unmarshal !!int `-1` into uint64"},
 		{"syntax", "geo:\n  sources: [\n", "test.yaml: yaml: line 2: did not find expected node content"},
-		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block, bgp) at the top level, found !!seq"},
+		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block, bgp, nftables) at the top level, found !!seq"},
 		{"geo not a mapping", "geo: https://x.example/\n", "test.yaml:1: expected a mapping of keys (sources, timeout, max_bytes, guard) in geo, found !!str `https:/...`"},
 	}
 	for _, tt := range tests {

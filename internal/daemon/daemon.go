@@ -1,7 +1,8 @@
 // Package daemon is the one place that wires seawall's parts together and
-// runs them: `seawall serve`. Today it holds the BGP blackhole speaker
-// (a BGP session needs a running process) and a control socket through
-// which the CLI reads status and asks for a reload.
+// runs them: `seawall serve`. Today it holds the BGP blackhole speaker (a
+// BGP session needs a running process), optionally the nftables backend
+// (held so that updates are deltas), and a control socket through which
+// the CLI reads status and asks for a reload.
 package daemon
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/seawall/seawall/internal/config"
 	"github.com/seawall/seawall/internal/enforce"
 	"github.com/seawall/seawall/internal/enforce/bgp"
+	"github.com/seawall/seawall/internal/enforce/nft"
 	"github.com/seawall/seawall/internal/geodata"
 )
 
@@ -32,6 +34,9 @@ const SocketName = "seawall.sock"
 type Options struct {
 	GeoDB  string // --geo-db, or "" for the installed database
 	Logger *slog.Logger
+	// NetNS, if set, is an open network namespace (e.g. /run/netns/NAME)
+	// the nftables backend works in; tests use it.
+	NetNS *os.File
 }
 
 // Status is what the control socket reports.
@@ -44,6 +49,17 @@ type Status struct {
 	LastLoad  time.Time   `json:"last_load"`
 	LoadError string      `json:"load_error,omitempty"`
 	BGP       *bgp.Status `json:"bgp,omitempty"` // nil when BGP is not enabled
+	// Nftables is the last apply's outcome; nil when serve does not manage
+	// nftables.
+	Nftables *NftStatus `json:"nftables,omitempty"`
+}
+
+// NftStatus is what serve's last nftables apply did.
+type NftStatus struct {
+	Action  string    `json:"action"` // created, updated, rebuilt, unchanged
+	At      time.Time `json:"at"`
+	Added   int       `json:"added"`   // prefixes, both families
+	Removed int       `json:"removed"` // prefixes, both families
 }
 
 // Daemon runs the configured backends.
@@ -51,6 +67,7 @@ type Daemon struct {
 	cfg     *config.Config
 	opts    Options
 	speaker *bgp.Speaker
+	nft     *nft.Backend // held for the daemon's life: updates are deltas
 
 	mu     sync.Mutex
 	status Status
@@ -69,6 +86,13 @@ func New(cfg *config.Config, opts Options) (*Daemon, error) {
 			return nil, fmt.Errorf("bgp: %w", err)
 		}
 		d.speaker = s
+	}
+	if cfg.Nftables.Enabled {
+		var o []nft.Option
+		if opts.NetNS != nil {
+			o = append(o, nft.WithNetNS(int(opts.NetNS.Fd())))
+		}
+		d.nft = nft.New(o...)
 	}
 	return d, nil
 }
@@ -101,12 +125,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 		defer cancel()
 		err := srv.Shutdown(sctx)
 		os.Remove(sock)
+		if d.nft != nil {
+			// The rules stay in the kernel (fail closed); only the
+			// backend's sockets are closed.
+			err = errors.Join(err, d.nft.Close())
+		}
 		return err
 	})
 	if d.speaker != nil {
 		g.Go(func() error { return d.speaker.Run(ctx) })
 	}
-	d.opts.Logger.Info("seawall serving", "socket", sock, "bgp", d.speaker != nil)
+	d.opts.Logger.Info("seawall serving", "socket", sock, "bgp", d.speaker != nil, "nftables", d.nft != nil)
 	return g.Wait()
 }
 
@@ -125,6 +154,17 @@ func (d *Daemon) reload(ctx context.Context) error {
 	if err != nil {
 		d.status.LoadError = err.Error()
 		return fmt.Errorf("loading the block policy: %w", err)
+	}
+	if d.nft != nil {
+		// No force here: a guard refusal keeps the installed rules and is
+		// reported, for an operator to resolve with 'block apply --force'.
+		rep, err := d.nft.Apply(ctx, Ruleset(desired), nft.Guard{MaxShrinkPercent: d.cfg.Block.Guard.MaxShrinkPercent})
+		if err != nil {
+			d.status.LoadError = err.Error()
+			return fmt.Errorf("nftables: %w", err)
+		}
+		d.status.Nftables = &NftStatus{Action: rep.Action.String(), At: time.Now().UTC(),
+			Added: len(rep.V4.Added) + len(rep.V6.Added), Removed: len(rep.V4.Removed) + len(rep.V6.Removed)}
 	}
 	if d.speaker != nil {
 		if err := d.speaker.Set(ctx, desired.All()); err != nil {
