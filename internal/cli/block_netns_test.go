@@ -144,6 +144,27 @@ func TestBlockLifecycle(t *testing.T) {
 		t.Errorf("plan after apply:\n%s", r.out)
 	}
 
+	// Losing half the IPv4 block trips the shrink guard; --force passes it
+	// and the journal records that it was forced.
+	small := filepath.Join(t.TempDir(), "lab-cn-small.txt")
+	writeFile(t, small, "192.0.2.0/24 CN\n2001:db8::/32 CN\n")
+	r = run(ExitFailure, "block", "apply", "--netns", gw, "--geo-db", small)
+	if !strings.Contains(r.err, "shrink") || !strings.Contains(r.err, "--force") {
+		t.Errorf("shrinking apply: %s", r.err)
+	}
+	run(ExitOK, "block", "apply", "--netns", gw, "--geo-db", small, "--force")
+	r = run(ExitOK, "block", "log", "--json")
+	var log []struct {
+		Action string `json:"action"`
+		Forced bool   `json:"forced"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &log); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(log); n != 2 || log[0].Forced || !log[1].Forced {
+		t.Errorf("journal after a normal and a forced shrinking apply: %+v", log)
+	}
+
 	run(ExitOK, "block", "remove", "--netns", gw)
 	for _, dst := range []string{"192.0.2.2", "2001:db8::2"} {
 		if !pings(gw, "", dst) {

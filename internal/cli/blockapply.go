@@ -231,6 +231,11 @@ Every apply is recorded in the journal ('seawall block log').`,
 				_, err := fmt.Fprintln(w, "dry run: nothing changed")
 				return err
 			}
+			// Whether --force is what lets this apply through, judged
+			// before it changes what is installed, for the journal.
+			strict := guard
+			strict.Force = false
+			forced := force && (len(p.Lockout) > 0 || strict.Check(a.installedRuleset(cmd.Context()), rs) != nil)
 			rep, err := a.backend().Apply(cmd.Context(), rs, guard)
 			if err != nil {
 				if errors.Is(err, nft.ErrShrink) {
@@ -238,7 +243,6 @@ Every apply is recorded in the journal ('seawall block log').`,
 				}
 				return err
 			}
-			forced := force && (len(p.Lockout) > 0 || guard.Check(a.installedRuleset(cmd.Context()), rs) != nil)
 			st := blockState{AppliedAt: time.Now().UTC(), Countries: d.Countries, Data: d.Data.String(), DataDate: d.Data.Date, Policy: d.Policy, Sizes: d.Sizes}
 			if err := writeState(c.DataDir, st); err != nil {
 				return fmt.Errorf("the block is installed, but saving its state failed: %w", err)
