@@ -32,10 +32,7 @@ const (
 // uses it filters nothing, for the seconds the paste takes.
 func renderIOS(w *writer, d *enforce.Desired) {
 	src, dst := routerMatch(d)
-	logKw := ""
-	if d.Log.Count > 0 {
-		logKw = " log"
-	}
+	logKw := logKeyword(d)
 	w.comments("!", "",
 		"Paste in configuration mode. Apply the ACLs to the interfaces facing the",
 		"blocked traffic, for example:",
@@ -151,10 +148,7 @@ func descr(d *enforce.Desired) string {
 // no window in between.
 func renderIOSXR(w *writer, d *enforce.Desired) {
 	src, dst := routerMatch(d)
-	logKw := ""
-	if d.Log.Count > 0 {
-		logKw = " log"
-	}
+	logKw := logKeyword(d)
 	w.comments("!", "",
 		"Paste into one configuration session and commit once: the commit replaces",
 		"the objects below atomically. Apply the ACLs to interfaces, for example:",
@@ -211,4 +205,12 @@ func renderIOSXR(w *writer, d *enforce.Desired) {
 		}
 		w.linef(" %d permit %s any any", seq, v)
 	}
+}
+
+// logKeyword is the ACE suffix that logs matches, when the policy logs.
+func logKeyword(d *enforce.Desired) string {
+	if d.Log.Count > 0 {
+		return " log"
+	}
+	return ""
 }

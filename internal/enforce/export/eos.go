@@ -14,10 +14,7 @@ import (
 // replaces it; use a configure session and commit to do it atomically.
 func renderEOS(w *writer, d *enforce.Desired) {
 	src, dst := routerMatch(d)
-	logKw := ""
-	if d.Log.Count > 0 {
-		logKw = " log"
-	}
+	logKw := logKeyword(d)
 	w.comments("!", "",
 		"Paste into 'configure session seawall', then 'commit': the session applies",
 		"the replacement atomically. Apply the ACLs to interfaces, for example:",
