@@ -6,36 +6,22 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
-	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/seawall/seawall/internal/prefixset/prefixsettest"
 )
 
-// cmpOpts compares netip values by identity and treats nil and empty
-// slices as equal: Build leaves empty families as empty slices and Decode
-// as nil, which mean the same.
-var cmpOpts = cmp.Options{
-	cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }),
-	cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
-	cmpopts.EquateEmpty(),
-}
-
-func mustPrefixes(t testing.TB, ss ...string) []netip.Prefix {
-	t.Helper()
-	var out []netip.Prefix
-	for _, s := range ss {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p)
-	}
-	return out
-}
+// Shared with the other packages' tests (Build leaves empty families as
+// empty slices and Decode as nil, which mean the same).
+var (
+	cmpOpts      = prefixsettest.CmpOptions
+	mustPrefixes = prefixsettest.Prefixes
+)
 
 // lines joins lines into a file with a final newline.
 func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }

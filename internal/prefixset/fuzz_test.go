@@ -190,31 +190,13 @@ func FuzzTable(f *testing.F) {
 			t.Fatalf("NewSet(%v): %v", ps, err)
 		}
 
-		var qs []netip.Addr
-		for _, p := range ps {
-			r := PrefixRange(p)
-			qs = append(qs, r.First.Addr(r.Bits), r.Last.Addr(r.Bits))
-			if hb := r.Bits - p.Bits(); hb > 0 {
-				qs = append(qs, r.First.or(pow2(hb-1)).Addr(r.Bits))
-			}
-			if !r.First.IsZero() {
-				qs = append(qs, r.First.SubOne().Addr(r.Bits))
-			}
-			if r.Last != mask(r.Bits) {
-				qs = append(qs, r.Last.AddOne().Addr(r.Bits))
-			}
-		}
+		qs := edgeQueries(ps)
 		for ; len(data) >= 4 && len(qs) < 512; data = data[4:] {
 			for sel := range byte(4) {
 				qs = append(qs, fuzzAddr(sel, data))
 			}
 		}
-		for _, q := range slices.Clone(qs) {
-			if q.Is4() {
-				qs = append(qs, mapped(q))
-			}
-		}
-		for _, q := range qs {
+		for _, q := range withMapped(qs) {
 			checkLookup(t, tb, q, refLookup(es, q), "")
 			checkContains(t, s, q, refContains(ps, q))
 			if t.Failed() {

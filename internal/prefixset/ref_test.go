@@ -9,30 +9,15 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/seawall/seawall/internal/prefixset/prefixsettest"
 )
 
-// cmpOpts compares netip values by identity and treats nil and empty
-// slices as equal.
-var cmpOpts = cmp.Options{
-	cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }),
-	cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
-	cmpopts.EquateEmpty(),
-}
-
-func mustPrefixes(t testing.TB, ss ...string) []netip.Prefix {
-	t.Helper()
-	var out []netip.Prefix
-	for _, s := range ss {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p)
-	}
-	return out
-}
+// Shared with the other packages' tests (Build leaves empty families as
+// empty slices and Decode as nil, which mean the same).
+var (
+	cmpOpts      = prefixsettest.CmpOptions
+	mustPrefixes = prefixsettest.Prefixes
+)
 
 // universe is a small address space (at most 2^16 addresses) that a
 // brute-force reference enumerates one address at a time.
@@ -293,10 +278,9 @@ func (g *prefixGen) prefix() netip.Prefix {
 	return netip.PrefixFrom(addr6(g.near6()), g.bits(128))
 }
 
-// queries returns addresses to probe: every prefix's first, middle and last
-// address and the neighbours just outside it, IPv4-mapped forms of the IPv4
-// ones, addresses near the clusters and uniformly random ones.
-func (g *prefixGen) queries(ps []netip.Prefix, random int) []netip.Addr {
+// edgeQueries returns every prefix's first, middle and last address and the
+// neighbours just outside it: where a lookup structure's boundaries are.
+func edgeQueries(ps []netip.Prefix) []netip.Addr {
 	var qs []netip.Addr
 	for _, p := range ps {
 		r := PrefixRange(p)
@@ -311,13 +295,26 @@ func (g *prefixGen) queries(ps []netip.Prefix, random int) []netip.Addr {
 			qs = append(qs, r.Last.AddOne().Addr(r.Bits))
 		}
 	}
-	for range random {
-		qs = append(qs, addr4(g.near4()), addr6(g.near6()), addr4(g.rng.Uint32()), addr6(g.rng.Uint64(), g.rng.Uint64()))
-	}
+	return qs
+}
+
+// withMapped adds the IPv4-mapped IPv6 form of every IPv4 address.
+func withMapped(qs []netip.Addr) []netip.Addr {
 	for _, q := range slices.Clone(qs) {
 		if q.Is4() {
 			qs = append(qs, mapped(q))
 		}
 	}
 	return qs
+}
+
+// queries returns addresses to probe: edgeQueries, addresses near the
+// clusters and uniformly random ones, and the IPv4-mapped forms of the
+// IPv4 ones.
+func (g *prefixGen) queries(ps []netip.Prefix, random int) []netip.Addr {
+	qs := edgeQueries(ps)
+	for range random {
+		qs = append(qs, addr4(g.near4()), addr6(g.near6()), addr4(g.rng.Uint32()), addr6(g.rng.Uint64(), g.rng.Uint64()))
+	}
+	return withMapped(qs)
 }
