@@ -21,6 +21,7 @@ import (
 	"github.com/seawall/seawall/internal/enforce/bgp"
 	"github.com/seawall/seawall/internal/enforce/nft"
 	"github.com/seawall/seawall/internal/geodata"
+	"github.com/seawall/seawall/internal/inventory"
 )
 
 // DefaultPath is read when it exists and no -c is given.
@@ -37,6 +38,10 @@ type Config struct {
 	BGP bgp.Config `yaml:"bgp"`
 	// Nftables makes `seawall serve` keep the block installed itself.
 	Nftables nft.Config `yaml:"nftables"`
+	// Inventory is the operator's record of devices, management networks
+	// and approved servers, peers and users; the audit and flow detection
+	// share it.
+	Inventory inventory.Config `yaml:"inventory"`
 
 	// Path is the file the configuration came from ("" for defaults).
 	Path string `yaml:"-"`
@@ -74,7 +79,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, decodeError(name, err)
+		return nil, decodeError(name, data, err)
 	}
 	// A second document would otherwise be ignored, keys and all.
 	var rest yaml.Node
@@ -105,7 +110,7 @@ func (c *Config) Validate() error {
 	if err := c.BGP.Validate(); err != nil {
 		return fmt.Errorf("bgp.%w", err)
 	}
-	return nil
+	return c.Inventory.Validate()
 }
 
 // typeErrorLine matches one of yaml.v3's decoding errors, and
@@ -114,14 +119,24 @@ var (
 	typeErrorLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 	unknownField  = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
 	notMapping    = regexp.MustCompile(`^cannot unmarshal (.+) into (\S+)$`)
+	quotedValue   = regexp.MustCompile(`"([^"]+)"`)
 )
 
 // decodeError restates yaml.v3's errors as file:line messages in
 // seawall.yaml's own terms: an unknown key is named with its section and
 // the keys that section does have, not with a Go type name.
-func decodeError(name string, err error) error {
+func decodeError(name string, data []byte, err error) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
+		// Values such as addresses are decoded by their own types, whose
+		// errors carry no line: find the quoted value to name its line.
+		if m := quotedValue.FindStringSubmatch(err.Error()); m != nil && m[1] != "" {
+			for i, l := range strings.Split(string(data), "\n") {
+				if strings.Contains(l, m[1]) {
+					return fmt.Errorf("%s:%d: %q: %w", name, i+1, m[1], err)
+				}
+			}
+		}
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	sections := map[string]section{}
@@ -180,12 +195,19 @@ func sectionsOf(t reflect.Type, path string, out map[string]section) {
 			key = strings.ToLower(f.Name)
 		}
 		s.keys = append(s.keys, key)
-		if f.Type.Kind() == reflect.Struct {
+		ft := f.Type
+		if ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft.PkgPath() != "net/netip" {
 			sub := key
 			if path != "" {
 				sub = path + "." + key
 			}
-			sectionsOf(f.Type, sub, out)
+			if f.Type.Kind() == reflect.Slice {
+				sub += "[]"
+			}
+			sectionsOf(ft, sub, out)
 		}
 	}
 	out[t.String()] = s

@@ -70,15 +70,15 @@ func TestParseErrors(t *testing.T) {
 		want string // the whole message
 	}{
 		{"unknown top-level key", "data_dir: /srv/seawall\ndatadir: /x\n",
-			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block, bgp, nftables)`},
+			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory)`},
 		{"unknown geo key", "# seawall\ngeo:\n  timeout: 30s\n  timout: 1m\n",
 			`test.yaml:4: unknown key "timout" in geo (known keys: sources, timeout, max_bytes, guard)`},
 		{"unknown guard key", "geo:\n  guard:\n    max_shrink: 3\n",
 			`test.yaml:3: unknown key "max_shrink" in geo.guard (known keys: max_shrink_percent, min_ipv4)`},
 		{"Path is not a key", "path: /x\n",
-			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block, bgp, nftables)`},
+			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory)`},
 		{"two unknown keys", "a: 1\ngeo:\n  b: 2\n",
-			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block, bgp, nftables)\n" +
+			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory)\n" +
 				"test.yaml:3: unknown key \"b\" in geo (known keys: sources, timeout, max_bytes, guard)"},
 		{"second document", "data_dir: /srv/seawall\n---\nbogus: 1\n",
 			"test.yaml: more than one YAML document (a second '---'); seawall.yaml holds one"},
@@ -106,7 +106,7 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type", "data_dir: [a, b]\n", "test.yaml:1: cannot unmarshal !!seq into string"},
 		{"negative min_ipv4", "geo:\n  guard:\n    min_ipv4: -1\n", "test.yaml:3: cannot unmarshal !!int `-1` into uint64"},
 		{"syntax", "geo:\n  sources: [\n", "test.yaml: yaml: line 2: did not find expected node content"},
-		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block, bgp, nftables) at the top level, found !!seq"},
+		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block, bgp, nftables, inventory) at the top level, found !!seq"},
 		{"geo not a mapping", "geo: https://x.example/\n", "test.yaml:1: expected a mapping of keys (sources, timeout, max_bytes, guard) in geo, found !!str `https:/...`"},
 	}
 	for _, tt := range tests {
@@ -246,4 +246,43 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse accepted a configuration that does not validate: %v", err)
 		}
 	})
+}
+
+func TestInventory(t *testing.T) {
+	c, err := Parse([]byte(`
+inventory:
+  management_networks: [192.0.2.0/24, "2001:db8:1::/48"]
+  aaa_servers: [192.0.2.10]
+  local_users: [breakglass]
+  devices:
+    - name: pe1
+      loopbacks: [198.51.100.1]
+      listening_ports: [22, 161]
+  sensitive_hosts:
+    - {name: cdr-db, prefix: 203.0.113.5/32, kind: cdr}
+`), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := c.Inventory
+	if !inv.InManagement(netip.MustParseAddr("192.0.2.77")) || inv.InManagement(netip.MustParseAddr("198.51.100.1")) {
+		t.Errorf("management networks: %v", inv.ManagementNetworks)
+	}
+	if d := inv.Device("PE1"); d == nil || d.Loopbacks[0] != netip.MustParseAddr("198.51.100.1") || d.ListeningPorts[1] != 161 {
+		t.Errorf("device pe1: %+v", d)
+	}
+	if !inv.ApprovedUser("pe1", "breakglass") || inv.ApprovedUser("pe1", "cisco") {
+		t.Error("local users")
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"inventory:\n  devices:\n    - name: a\n      bogus: 1\n", `unknown key "bogus" in inventory.devices[] (known keys: name, addresses, loopbacks`},
+		{"inventory:\n  aaa_servers: [not-an-ip]\n", "t.yaml:2"},
+		{"inventory:\n  sensitive_hosts:\n    - {name: x, prefix: 192.0.2.0/24, kind: video}\n", `kind "video" is not one of`},
+		{"inventory:\n  devices: [{name: a}, {name: a}]\n", `device "a" is listed twice`},
+	} {
+		_, err := Parse([]byte(tc.yaml), "t.yaml")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want it to contain %q", tc.yaml, err, tc.want)
+		}
+	}
 }

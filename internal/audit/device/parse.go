@@ -1,0 +1,198 @@
+package device
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrUnsupported is returned (wrapped in *UnsupportedError) for files of a
+// platform seawall recognises but does not parse.
+var ErrUnsupported = errors.New("unsupported platform")
+
+// UnsupportedError names the platform of a file seawall does not parse.
+type UnsupportedError struct {
+	Name   string
+	Vendor Vendor
+	Why    string // the evidence detection used
+}
+
+func (e *UnsupportedError) Error() string {
+	if e.Vendor == Unknown {
+		return fmt.Sprintf("%s: not a configuration seawall recognises (%s); use --vendor to name its dialect", e.Name, e.Why)
+	}
+	return fmt.Sprintf("%s: %s configuration (%s): not supported; seawall audits %s", e.Name, e.Vendor.Title(), e.Why, supportedList())
+}
+
+func (e *UnsupportedError) Unwrap() error { return ErrUnsupported }
+
+func supportedList() string {
+	var s []string
+	for _, v := range supported {
+		s = append(s, v.Title())
+	}
+	return strings.Join(s, ", ")
+}
+
+// MaxSize bounds the input Parse accepts; real configurations are far
+// smaller, and a bound keeps a hostile file from costing unbounded memory.
+const MaxSize = 64 << 20
+
+// Parse reads one configuration. vendor Unknown means detect it. A file of
+// an unsupported or unrecognised platform gives an *UnsupportedError. Lines
+// the dialect does not know are kept in the tree and counted, never dropped.
+func Parse(name string, data []byte, vendor Vendor) (*Config, error) {
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("%s: %d bytes is larger than the %d-byte limit for a configuration", name, len(data), MaxSize)
+	}
+	why := "named by --vendor"
+	if vendor == Unknown {
+		vendor, why = Detect(name, data)
+	}
+	if !vendor.Supported() {
+		return nil, &UnsupportedError{Name: name, Vendor: vendor, Why: why}
+	}
+	lines, binary := splitLines(data)
+	c := &Config{Name: name, Vendor: vendor, Binary: binary}
+	if vendor == Junos {
+		parseJunos(c, lines)
+	} else {
+		parseIndented(c, lines)
+	}
+	classify(c)
+	return c, nil
+}
+
+// splitLines splits data into lines without line terminators, replacing
+// control characters other than tab and invalid UTF-8 with U+FFFD so that
+// evidence printed later cannot carry terminal escapes.
+func splitLines(data []byte) ([]string, int) {
+	bad := 0
+	raw := bytes.Split(data, []byte{'\n'})
+	if len(raw) > 0 && len(raw[len(raw)-1]) == 0 {
+		raw = raw[:len(raw)-1]
+	}
+	lines := make([]string, len(raw))
+	for i, l := range raw {
+		l = bytes.TrimSuffix(l, []byte{'\r'})
+		clean := true
+		for _, b := range l {
+			if (b < 0x20 && b != '\t') || b == 0x7f {
+				clean = false
+				break
+			}
+		}
+		if clean && utf8.Valid(l) {
+			lines[i] = string(l)
+			continue
+		}
+		var sb strings.Builder
+		for len(l) > 0 {
+			r, size := utf8.DecodeRune(l)
+			l = l[size:]
+			if r == utf8.RuneError && size <= 1 || (r < 0x20 && r != '\t') || r == 0x7f {
+				bad++
+				sb.WriteRune(utf8.RuneError)
+				continue
+			}
+			sb.WriteRune(r)
+		}
+		lines[i] = sb.String()
+	}
+	return lines, bad
+}
+
+func indentOf(s string) int {
+	n := 0
+	for _, r := range s {
+		if r != ' ' && r != '\t' {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// parseIndented builds the tree for the Cisco-style dialects (IOS, NX-OS,
+// IOS-XR, EOS): a line belongs to the nearest preceding line that is less
+// indented. Banners and IOS macros hold free text up to their delimiter.
+func parseIndented(c *Config, lines []string) {
+	type frame struct {
+		n      *Node
+		indent int
+	}
+	stack := []frame{{n: &c.Root, indent: -1}}
+	for i := 0; i < len(lines); i++ {
+		raw := lines[i]
+		text := strings.TrimSpace(raw)
+		if text == "" {
+			continue
+		}
+		if text[0] == '!' || (text[0] == '#' && c.Vendor != IOSXR) {
+			c.Comments = append(c.Comments, Comment{Line: i + 1, Text: strings.TrimSpace(strings.TrimLeft(text, "!#"))})
+			continue
+		}
+		indent := indentOf(raw)
+		for len(stack) > 1 && stack[len(stack)-1].indent >= indent {
+			stack = stack[:len(stack)-1]
+		}
+		parent := stack[len(stack)-1].n
+		n := &Node{Line: i + 1, Text: text, Words: strings.Fields(text), Indent: indent, Parent: parent}
+		parent.Children = append(parent.Children, n)
+		c.Lines++
+		stack = append(stack, frame{n: n, indent: indent})
+		switch {
+		case n.Hit("banner") && len(n.Words) >= 2:
+			i = readBanner(c, n, lines, i)
+		case n.Hit("macro", "name") && c.Vendor == IOS:
+			i = readUntil(n, lines, i, func(s string) bool { return strings.TrimSpace(s) == "@" })
+		}
+	}
+}
+
+// readBanner consumes a banner's text. EOS banners have no delimiter and end
+// at a line holding only "EOF"; the others start with a delimiter character
+// (or the two characters "^C" as IOS prints ETX) and end at its next
+// occurrence. A banner whose end never comes is taken as one line, so that a
+// stray delimiter does not swallow the rest of the configuration.
+func readBanner(c *Config, n *Node, lines []string, i int) int {
+	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(n.Text), "banner"))
+	if f := strings.Fields(rest); len(f) > 0 {
+		rest = strings.TrimSpace(strings.TrimPrefix(rest, f[0]))
+	}
+	if rest == "" {
+		if c.Vendor == EOS || c.Vendor == Unknown {
+			return readUntil(n, lines, i, func(s string) bool { return strings.TrimSpace(s) == "EOF" })
+		}
+		return i
+	}
+	delim := rest[:1]
+	if strings.HasPrefix(rest, "^C") {
+		delim = "^C"
+	} else if r, size := utf8.DecodeRuneInString(rest); r != utf8.RuneError {
+		delim = rest[:size]
+	}
+	inner := rest[len(delim):]
+	if k := strings.Index(inner, delim); k >= 0 {
+		n.Body = append(n.Body, strings.TrimSpace(inner[:k]))
+		return i
+	}
+	n.Body = append(n.Body, rest[len(delim):])
+	return readUntil(n, lines, i, func(s string) bool { return strings.Contains(s, delim) })
+}
+
+// readUntil moves the lines after i, up to and including the first for
+// which end is true, into n.Body. Without an end it consumes nothing.
+func readUntil(n *Node, lines []string, i int, end func(string) bool) int {
+	for j := i + 1; j < len(lines); j++ {
+		if end(lines[j]) {
+			n.Body = append(n.Body, lines[i+1:j]...)
+			n.BodyEnd = j + 1
+			return j
+		}
+	}
+	n.Body = nil
+	return i
+}

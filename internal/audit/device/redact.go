@@ -1,0 +1,122 @@
+package device
+
+import "strings"
+
+// secretKeys are the words after which a configuration carries a password,
+// hash, key or community string (possibly after a type number or
+// algorithm word).
+var secretKeys = map[string]bool{
+	"password": true, "secret": true, "key": true, "server-key": true, "community": true,
+	"key-string": true, "pre-shared-key": true, "authentication-key": true, "encrypted-password": true,
+	"md5": true, "sha": true, "sha-2": true, "priv": true, "auth": true, "ascii-text": true, "hexadecimal": true,
+	"message-digest-key": false, "simple-password": true, "value": true, "encrypted": true, "localizedkey": true,
+	"shared-secret": true, "wpa-psk": true, "authentication": false, "plain-text-password-value": true,
+	"ssh-rsa": true, "ssh-ed25519": true, "ssh-ecdsa": true, "ssh-dsa": true, "pre-shared": false,
+	"auth-password": true, "privacy-password": true, "passphrase": true, "rsa-pubkey": false, "key-hash": true,
+}
+
+// typeWords may sit between a secret keyword and the secret itself.
+var typeWords = map[string]bool{
+	"0": true, "4": true, "5": true, "6": true, "7": true, "8": true, "9": true, "10": true,
+	"sha512": true, "sha256": true, "md5": true, "aes": true, "aes-128": true, "aes128": true, "aes-256": true, "aes256": true, "3des": true, "des": true,
+	"sha": true, "sha-2": true, "hmac-sha1": true, "hmac-sha2-256": true, "hmac-md5": true, "encrypted": true, "unencrypted": true, "clear": true,
+	"ascii": true, "hex": true, "ascii-text": false, "cisco-aes": true, "256": true, "128": true, "192": true,
+}
+
+// notSecrets are words that follow a secret keyword but are syntax, not a
+// secret (e.g. `key chain NAME`, `password encryption aes`, `auth sha`).
+var notSecrets = map[string]bool{
+	"chain": true, "encryption": true, "config-key": true, "exchange": true, "authentication": true,
+	"view": true, "ro": true, "rw": true, "RO": true, "RW": true, "group": true, "priv": true, "auth": true,
+	"priv-protocol": true, "auth-protocol": true, "strength": true, "length": true, "min-length": true,
+	"required": true, "prompt": true, "option": true, "policy": true, "timeout": true, "retries": true,
+	"mode": true, "lifetime": true, "history": true, "change": true, "age": true, "format": true,
+	"{": true, ";": true, "generate": true, "rsa": true, "pubkey-chain": true, "string": true, "management": true,
+}
+
+// Redact replaces secrets in one configuration line (or Junos `set` line)
+// with a marker naming only their type ("<type 7>", "<$1$ md5-crypt>",
+// "<secret>"), so findings never print a password, hash, key or community.
+func Redact(v Vendor, line string) string {
+	words := strings.Fields(line)
+	if len(words) == 0 {
+		return line
+	}
+	changed := false
+	for i := 0; i < len(words); i++ {
+		w := strings.Trim(words[i], `";`)
+		if !secretKeys[w] {
+			continue
+		}
+		j := i + 1
+		typ := ""
+		for j < len(words) && typeWords[strings.Trim(words[j], `";`)] && j+1 < len(words) {
+			typ = strings.Trim(words[j], `";`)
+			j++
+		}
+		if j >= len(words) {
+			continue
+		}
+		val := strings.Trim(words[j], `";`)
+		if notSecrets[val] || val == "" {
+			continue
+		}
+		if w == "community" && !(i > 0 && (words[i-1] == "snmp" || words[i-1] == "snmp-server")) {
+			// Only SNMP communities are secrets; route-map and BGP
+			// communities are values such as 65535:666.
+			continue
+		}
+		words[j] = "<" + HashType(v, typ, val) + ">"
+		changed = true
+		// Only the secret itself goes; what follows is syntax again.
+		i = j
+	}
+	if !changed {
+		return line
+	}
+	indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+	return indent + strings.Join(words, " ")
+}
+
+// HashType names how a stored secret is protected, for a vendor, from its
+// type word ("5", "7", "sha512", ...) and its value's shape.
+func HashType(v Vendor, typ, val string) string {
+	switch {
+	case strings.HasPrefix(val, "$1$"):
+		return "$1$ md5-crypt"
+	case strings.HasPrefix(val, "$5$"):
+		return "$5$ sha256-crypt"
+	case strings.HasPrefix(val, "$6$"):
+		return "$6$ sha512-crypt"
+	case strings.HasPrefix(val, "$8$"):
+		return "type 8 pbkdf2-sha256"
+	case strings.HasPrefix(val, "$9$") && v != Junos:
+		return "type 9 scrypt"
+	case strings.HasPrefix(val, "$9$") && v == Junos:
+		return "$9$ reversible"
+	case strings.HasPrefix(val, "$14$"):
+		return "$14$ scrypt"
+	}
+	switch typ {
+	case "0", "clear", "unencrypted":
+		return "type 0 cleartext"
+	case "7":
+		return "type 7 reversible"
+	case "5":
+		if v == NXOS {
+			return "type 5 sha256-crypt"
+		}
+		return "type 5 md5-crypt"
+	case "6":
+		return "type 6 aes"
+	case "8":
+		return "type 8 pbkdf2-sha256"
+	case "9":
+		return "type 9 scrypt"
+	case "10":
+		return "type 10 sha512-crypt"
+	case "":
+		return "secret"
+	}
+	return typ + " secret"
+}
