@@ -131,22 +131,22 @@ type Hit struct {
 // Finding is a Hit with the rule's metadata and redacted evidence, ready
 // for output.
 type Finding struct {
-	RuleID      string          `json:"rule"`
-	Title       string          `json:"title"`
-	Kind        Kind            `json:"kind"`
-	Severity    Severity        `json:"severity"`
-	Device      string          `json:"device"`
-	File        string          `json:"file"`
-	Vendor      device.Vendor   `json:"vendor"`
-	Message     string          `json:"message"`
-	Evidence    []Evidence      `json:"evidence,omitempty"`
-	Remediation string          `json:"remediation,omitempty"`
-	References  []string        `json:"references,omitempty"`
-	ATTACK      []string        `json:"attack,omitempty"`
-	Confidence  string          `json:"confidence,omitempty"`
-	Extra       map[string]any  `json:"extra,omitempty"`
-	Rule        *Rule           `json:"-"`
-	Nodes       []*device.Node  `json:"-"`
+	RuleID      string         `json:"rule"`
+	Title       string         `json:"title"`
+	Kind        Kind           `json:"kind"`
+	Severity    Severity       `json:"severity"`
+	Device      string         `json:"device"`
+	File        string         `json:"file"`
+	Vendor      device.Vendor  `json:"vendor"`
+	Message     string         `json:"message"`
+	Evidence    []Evidence     `json:"evidence,omitempty"`
+	Remediation string         `json:"remediation,omitempty"`
+	References  []string       `json:"references,omitempty"`
+	ATTACK      []string       `json:"attack,omitempty"`
+	Confidence  string         `json:"confidence,omitempty"`
+	Extra       map[string]any `json:"extra,omitempty"`
+	Rule        *Rule          `json:"-"`
+	Nodes       []*device.Node `json:"-"`
 }
 
 // Evidence is one configuration line, with secrets redacted.

@@ -15,4 +15,6 @@ func FromConfig(c *device.Config) rule.Software { return rule.Software{} }
 
 // FromShowVersion reads `show version` (or `display version`) output; ok is
 // false when data is not such output.
-func FromShowVersion(name string, data []byte) (s rule.Software, ok bool) { return rule.Software{}, false }
+func FromShowVersion(name string, data []byte) (s rule.Software, ok bool) {
+	return rule.Software{}, false
+}
