@@ -10,10 +10,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/seawall/seawall/internal/audit/access"
+	"github.com/seawall/seawall/internal/audit/cred"
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/harden"
 	"github.com/seawall/seawall/internal/audit/ioc"
+	"github.com/seawall/seawall/internal/audit/mgmt"
 	"github.com/seawall/seawall/internal/audit/rule"
 	"github.com/seawall/seawall/internal/audit/version"
 	"github.com/seawall/seawall/internal/audit/vuln"
@@ -24,7 +25,8 @@ import (
 // then vulnerabilities, each in catalogue order.
 func Rules() []rule.Rule {
 	var rs []rule.Rule
-	rs = append(rs, access.Rules()...)
+	rs = append(rs, mgmt.Rules()...)
+	rs = append(rs, cred.Rules()...)
 	rs = append(rs, harden.Rules()...)
 	rs = append(rs, ioc.Rules()...)
 	rs = append(rs, vuln.Rules()...)
