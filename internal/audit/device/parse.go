@@ -1,7 +1,6 @@
 package device
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -43,18 +42,21 @@ const MaxSize = 64 << 20
 // Parse reads one configuration. vendor Unknown means detect it. A file of
 // an unsupported or unrecognised platform gives an *UnsupportedError. Lines
 // the dialect does not know are kept in the tree and counted, never dropped.
+// A UTF-8 byte-order mark is ignored and UTF-16 text is converted first;
+// line numbers are those of the file.
 func Parse(name string, data []byte, vendor Vendor) (*Config, error) {
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("%s: %d bytes is larger than the %d-byte limit for a configuration", name, len(data), MaxSize)
 	}
+	text := string(decodeText(data))
 	why := "named by --vendor"
 	if vendor == Unknown {
-		vendor, why = Detect(name, data)
+		vendor, why = detect(name, text)
 	}
 	if !vendor.Supported() {
 		return nil, &UnsupportedError{Name: name, Vendor: vendor, Why: why}
 	}
-	lines, binary := splitLines(data)
+	lines, binary := splitLines(text)
 	c := &Config{Name: name, Vendor: vendor, Binary: binary}
 	if vendor == Junos {
 		parseJunos(c, lines)
@@ -65,43 +67,60 @@ func Parse(name string, data []byte, vendor Vendor) (*Config, error) {
 	return c, nil
 }
 
-// splitLines splits data into lines without line terminators, replacing
+// splitLines splits text into lines without line terminators, replacing
 // control characters other than tab and invalid UTF-8 with U+FFFD so that
-// evidence printed later cannot carry terminal escapes.
-func splitLines(data []byte) ([]string, int) {
+// evidence printed later cannot carry terminal escapes. Clean lines share
+// text's memory.
+func splitLines(text string) ([]string, int) {
 	bad := 0
-	raw := bytes.Split(data, []byte{'\n'})
-	if len(raw) > 0 && len(raw[len(raw)-1]) == 0 {
-		raw = raw[:len(raw)-1]
+	n := strings.Count(text, "\n")
+	if len(text) > 0 && text[len(text)-1] != '\n' {
+		n++
 	}
-	lines := make([]string, len(raw))
-	for i, l := range raw {
-		l = bytes.TrimSuffix(l, []byte{'\r'})
+	lines := make([]string, 0, n)
+	for len(text) > 0 {
+		var l string
+		if k := strings.IndexByte(text, '\n'); k >= 0 {
+			l, text = text[:k], text[k+1:]
+		} else {
+			l, text = text, ""
+		}
+		l = strings.TrimSuffix(l, "\r")
 		clean := true
-		for _, b := range l {
-			if (b < 0x20 && b != '\t') || b == 0x7f {
+		for i := 0; i < len(l); i++ {
+			if b := l[i]; (b < 0x20 && b != '\t') || b >= 0x7f {
 				clean = false
 				break
 			}
 		}
-		if clean && utf8.Valid(l) {
-			lines[i] = string(l)
+		if clean || (utf8.ValidString(l) && !hasControl(l)) {
+			lines = append(lines, l)
 			continue
 		}
 		var sb strings.Builder
 		for len(l) > 0 {
-			r, size := utf8.DecodeRune(l)
+			r, size := utf8.DecodeRuneInString(l)
 			l = l[size:]
-			if r == utf8.RuneError && size <= 1 || (r < 0x20 && r != '\t') || r == 0x7f {
+			if r == utf8.RuneError && size <= 1 || (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 				bad++
 				sb.WriteRune(utf8.RuneError)
 				continue
 			}
 			sb.WriteRune(r)
 		}
-		lines[i] = sb.String()
+		lines = append(lines, sb.String())
 	}
 	return lines, bad
+}
+
+// hasControl reports C0 (other than tab), DEL and C1 control characters.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return true
+		}
+	}
+	return false
 }
 
 func indentOf(s string) int {
