@@ -74,7 +74,7 @@ var ciscoLevels = map[string]int{
 	"emergencies": 0, "emergency": 0,
 	"alerts": 1, "alert": 1,
 	"critical": 2,
-	"errors": 3, "error": 3,
+	"errors":   3, "error": 3,
 	"warnings": 4, "warning": 4,
 	"notifications": 5, "notification": 5,
 	"informational": 6, "info": 6,

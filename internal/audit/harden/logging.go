@@ -242,7 +242,7 @@ func hard046() rule.Rule {
 			"tunnels); they must be logged and sent to syslog. IOS: `archive` → `log config` → `logging enable` is " +
 			"required (High); missing `notify syslog` (changes stay on the box) and `hidekeys` (secrets logged in " +
 			"clear) are reported at Medium. Junos: a syslog file or host taking `interactive-commands` at info and " +
-			"`change-log` at notice or more (or `any` at that level). IOS XR (commit database) and NX-OS " +
+			"`change-log` at info (or `any` at info). IOS XR (commit database) and NX-OS " +
 			"(accounting log) record every change without configuration, so nothing is reported there.",
 		Remediation: map[device.Vendor]string{
 			device.IOS:   "archive\n log config\n  logging enable\n  notify syslog contenttype plaintext\n  hidekeys",
@@ -302,7 +302,7 @@ func junosConfigLog(c *device.Config) []rule.Hit {
 					}
 					anyL := junosFacilityLevel(dest, "any")
 					cmds = cmds || junosFacilityLevel(dest, "interactive-commands") >= 6 || anyL >= 6
-					changes = changes || junosFacilityLevel(dest, "change-log") >= 5 || anyL >= 5
+					changes = changes || junosFacilityLevel(dest, "change-log") >= 6 || anyL >= 6
 				}
 			}
 		}

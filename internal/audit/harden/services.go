@@ -155,7 +155,7 @@ func hard033() rule.Rule {
 		Platforms: rule.Platforms(device.IOSXR),
 		Doc: "The eXR Linux-shell sshd (sshd_operns / sshd_tpnns on TCP/57722) bypasses XR AAA; the actors " +
 			"started it for persistence. It is started from the Linux shell and leaves no XR configuration line.",
-		NeedsState: "needs `show lpts bindings brief | include 57722` and the Linux shell's chkconfig services; the XR configuration does not show the daemon",
+		NeedsState:  "needs `show lpts bindings brief | include 57722` and the Linux shell's chkconfig services; the XR configuration does not show the daemon",
 		Remediation: map[device.Vendor]string{device.IOSXR: "run\nservice sshd_operns stop\nchkconfig --del sshd_operns_global-vrf"},
 		References:  []string{refST, refSTURL},
 		ATTACK:      []string{"T1021.004", "T1543"},
@@ -207,6 +207,9 @@ func hard038() rule.Rule {
 					n.Hit("service", "finger"), n.Hit("service", "pad"), n.Hit("ip", "bootp", "server"),
 					n.Hit("service", "config"), n.Hit("boot", "network"):
 					hits = append(hits, hit("legacy service enabled: `"+n.Text+"`", n))
+					// An explicit line is reported already; do not ask for its "no" form too.
+					noPad = noPad || n.Hit("service", "pad")
+					noBootp = noBootp || n.Hit("ip", "bootp", "server")
 				case n.Hit("no", "service", "pad"):
 					noPad = true
 				case n.Hit("no", "ip", "bootp", "server"):
