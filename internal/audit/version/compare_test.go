@@ -186,10 +186,10 @@ func TestWithin(t *testing.T) {
 		{IOSXE, "17.09.05", "17.7", "17.9.4a", Out},
 		{IOSXE, "17.7.1", "17.7", "17.9.4a", In},
 		{IOSXE, "17.6.6", "17.7", "17.9.4a", Out},
-		{IOSXE, "17.8", "17.7", "17.9.4a", In},     // the whole train
-		{IOSXE, "17.9", "17.7", "17.9.4a", Maybe},  // the fix is inside the train
-		{IOSXE, "17.12", "17.7", "17.9.4a", Out},   // after the range
-		{IOSXE, "17.6", "17.7", "17.9.4a", Out},    // before the range
+		{IOSXE, "17.8", "17.7", "17.9.4a", In},      // the whole train
+		{IOSXE, "17.9", "17.7", "17.9.4a", Maybe},   // the fix is inside the train
+		{IOSXE, "17.12", "17.7", "17.9.4a", Out},    // after the range
+		{IOSXE, "17.6", "17.7", "17.9.4a", Out},     // before the range
 		{IOSXE, "17.7", "17.7.2", "17.9.4a", Maybe}, // starts inside the train
 		{Junos, "15.1X49-D200", "", "21.2R3-S9", In},
 		{Junos, "21.2R3-S9", "", "21.2R3-S9", Out},

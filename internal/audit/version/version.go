@@ -44,6 +44,7 @@ var (
 	ciscoHardware = regexp.MustCompile(`^[Cc]isco (\S+) \(.*\) (?:processor|with)`)
 	nexusChassis  = regexp.MustCompile(`^cisco (?:Nexus ?\d*\s+)?(\S+) [Cc]hassis`)
 	chassisPID    = regexp.MustCompile(`^PID: (\S+)`)
+	nexusPIDLine  = regexp.MustCompile(`^cisco (N\dK-\S+) \(`)
 	xrHardware    = regexp.MustCompile(`^cisco (\S+(?: \S+)*) \(.*\) processor`)
 	aristaModel   = regexp.MustCompile(`^Arista (\S+)$`)
 )
@@ -209,6 +210,9 @@ func scan(v device.Vendor, lines []line) (sw rule.Software, ok bool) {
 		try(nxHeader, fixed(NXOS))
 		sw.Model = nexusPID(lines)
 		if sw.Model == "" {
+			sw.Model, _ = first(nexusPIDLine, 1)
+		}
+		if sw.Model == "" {
 			sw.Model, _ = first(nexusChassis, 1)
 		}
 	case device.IOSXR:
@@ -265,4 +269,19 @@ func nexusPID(lines []line) string {
 		}
 	}
 	return ""
+}
+
+var modelPrefix = regexp.MustCompile(`^(?:N\dK-|DS-|NEXUS ?)?C?(\d)`)
+
+// NormalizeModel reduces a Cisco hardware name to the part every spelling
+// shares, so that `show inventory`'s PID (N3K-C3172PQ-10GE), `show
+// version`'s chassis line (C3172PQ-10GE) and an advisory's list compare
+// equal: upper case, without the N3K-/N9K-/DS-/Nexus family prefix and the "C"
+// before the number. Other names are only upper-cased.
+func NormalizeModel(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if m := modelPrefix.FindStringSubmatchIndex(s); m != nil {
+		return s[m[2]:]
+	}
+	return s
 }
