@@ -142,7 +142,7 @@ Exit codes: 0 success, 1 a finding or a failure, 2 a usage error.`,
 	pf.StringVarP(&a.cfgPath, "config", "c", "", "configuration file (default "+config.DefaultPath+" if it exists)")
 	pf.StringVar(&a.dataDir, "data-dir", "", "state directory (default: data_dir from the configuration, else /var/lib/seawall as root, else $XDG_STATE_HOME/seawall)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.versionCmd(), a.serveCmd(), a.geoCmd(), a.blockCmd())
+	root.AddCommand(a.versionCmd(), a.serveCmd(), a.geoCmd(), a.blockCmd(), a.auditCmd())
 	return root
 }
 
