@@ -42,8 +42,8 @@ var all = rule.Platforms(device.IOS, device.NXOS, device.IOSXR, device.Junos, de
 func Rules() []rule.Rule {
 	return []rule.Rule{
 		hard030(), hard031(), hard032(), hard033(),
-		hard035(), hard038(), hard039(), hard040(),
-		hard042(), hard044(), hard045(), hard046(),
+		hard035(), hard037(), hard038(), hard039(), hard040(),
+		hard042(), hard044(), hard045(), hard046(), hard047(), hard048(),
 		hard049(), hard050(),
 		hard056(), hard057(), hard058(), hard059(), hard060(),
 	}

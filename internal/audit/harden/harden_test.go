@@ -116,6 +116,9 @@ func TestRules(t *testing.T) {
 		{"HARD-035", "ios-absent", nil, []got{{"HARD-035", nil, M, ""}}},
 		{"HARD-035", "ios-pass", nil, nil},
 
+		{"HARD-037", "ios-fail", nil, []got{{"HARD-037", []int{4}, L, ""}}},
+		{"HARD-037", "ios-pass", nil, nil},
+
 		{"HARD-038", "ios-fail", nil, []got{{"HARD-038", []int{2}, M, ""}, {"HARD-038", []int{3}, M, ""}, {"HARD-038", []int{5}, M, ""}, {"HARD-038", []int{6}, M, ""}}},
 		{"HARD-038", "ios-absent", nil, []got{{"HARD-038", nil, M, ""}}},
 		{"HARD-038", "ios-pass", nil, nil},
@@ -169,6 +172,20 @@ func TestRules(t *testing.T) {
 		{"HARD-046", "junos-pass-any", nil, nil},
 		{"HARD-046", "iosxr-pass", nil, nil},
 		{"HARD-046", "nxos-pass", nil, nil},
+
+		{"HARD-047", "ios-fail", nil, []got{{"HARD-047", []int{2}, M, ""}, {"HARD-047", nil, M, ""}, {"HARD-047", []int{2}, M, ""}}},
+		{"HARD-047", "ios-absent", nil, []got{{"HARD-047", nil, M, ""}}},
+		{"HARD-047", "ios-pass", nil, nil},
+		{"HARD-047", "nxos-fail", nil, []got{{"HARD-047", []int{4}, M, ""}}},
+		{"HARD-047", "nxos-pass", nil, nil},
+		{"HARD-047", "iosxr-fail", nil, []got{{"HARD-047", []int{4}, M, ""}, {"HARD-047", []int{2}, M, ""}}},
+		{"HARD-047", "iosxr-pass", nil, nil},
+		{"HARD-047", "junos-fail", nil, []got{{"HARD-047", []int{2}, M, ""}, {"HARD-047", []int{2}, M, ""}, {"HARD-047", []int{2}, M, ""}}},
+		{"HARD-047", "junos-pass", nil, nil},
+
+		{"HARD-048", "ios-fail", nil, []got{{"HARD-048", []int{2}, L, ""}}},
+		{"HARD-048", "ios-pass", nil, nil},
+		{"HARD-048", "ios-none", nil, nil},
 
 		{"HARD-049", "ios-fail", nil, []got{{"HARD-049", []int{2}, H, ""}}},
 		{"HARD-049", "ios-absent", nil, []got{{"HARD-049", nil, H, ""}}},
