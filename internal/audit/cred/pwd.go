@@ -153,6 +153,8 @@ func otherCreds(c *device.Config) []credLine {
 				var end int
 				s, end, ok = secretAt(w, i)
 				i = end
+				// `password encryption aes` is syntax, not a password.
+				ok = ok && s.val != "encryption"
 			}
 			if ok {
 				out = append(out, credLine{node: n, key: "password", s: s})

@@ -88,6 +88,15 @@ func (s stored) kind(v device.Vendor) string {
 		return "type 4 unsalted sha256"
 	case s.typ == "sha512" && !hashed(s.val):
 		return "sha512-crypt"
+	case strings.HasPrefix(s.val, "$1$"), strings.HasPrefix(s.val, "$5$"), strings.HasPrefix(s.val, "$6$"):
+		// The value's shape decides the algorithm (NX-OS type 5 may be
+		// either md5-crypt or sha256-crypt); the type number, when
+		// written, stays in the name because it is what operators grep.
+		algo := device.HashType(v, "", s.val)
+		if _, err := strconv.Atoi(s.typ); err == nil {
+			return "type " + s.typ + " " + algo[strings.IndexByte(algo, ' ')+1:]
+		}
+		return algo
 	}
 	return device.HashType(v, s.typ, s.val)
 }

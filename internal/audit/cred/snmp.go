@@ -57,7 +57,9 @@ func communities(c *device.Config) []*community {
 			cm := &community{nodes: []*device.Node{n}, known: slices.Contains(defaultCommunities, strings.ToLower(n.Words[0]))}
 			if a := n.Path("authorization", "read-write"); a != nil {
 				cm.rw = true
-				cm.nodes = append(cm.nodes, a)
+				if a.Line != n.Line {
+					cm.nodes = append(cm.nodes, a)
+				}
 			}
 			out = append(out, cm)
 		}
