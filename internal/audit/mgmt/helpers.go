@@ -183,9 +183,19 @@ func isAddrWord(w string) bool {
 func aclHits(c *device.Config, ref *device.Node, name, what string) []rule.Hit {
 	a := findACL(c, name)
 	if !a.defined {
+		// IOS documents that an undefined access-class permits every
+		// source; the other dialects' behaviour is not documented as
+		// clearly, so there the hit is unverified.
+		if c.Vendor == device.IOS {
+			return []rule.Hit{{
+				Message: fmt.Sprintf("%s uses access list %s, which is not defined, so it filters nothing", what, name),
+				Nodes:   []*device.Node{ref},
+			}}
+		}
 		return []rule.Hit{{
-			Message: fmt.Sprintf("%s uses access list %s, which is not defined, so it filters nothing", what, name),
-			Nodes:   []*device.Node{ref},
+			Message:    fmt.Sprintf("%s uses access list %s, which is not defined in this configuration and may filter nothing", what, name),
+			Nodes:      []*device.Node{ref},
+			Confidence: unverified,
 		}}
 	}
 	if anyE := a.permitsAny(); len(anyE) > 0 {

@@ -119,6 +119,12 @@ var fixtures = []struct {
 		{ID: "HARD-013", Lines: []int{24}},
 		{ID: "HARD-013", Lines: []int{25}, Unverified: true},
 	}},
+	{file: "nxos-defaults.cfg", vendor: device.NXOS, want: []got{
+		{ID: "HARD-003", Lines: []int{11}, Unverified: true},
+		{ID: "HARD-005", Unverified: true},
+		{ID: "HARD-013", Lines: []int{9}, Unverified: true},
+		{ID: "HARD-013", Lines: []int{10}, Unverified: true},
+	}},
 	{file: "iosxr-hardened.cfg", vendor: device.IOSXR},
 	{file: "iosxr-weak.cfg", vendor: device.IOSXR, want: []got{
 		{ID: "HARD-001", Lines: []int{10}},
@@ -159,6 +165,11 @@ var fixtures = []struct {
 		{ID: "HARD-012"},
 		{ID: "HARD-013", Lines: []int{23}},
 		{ID: "HARD-013", Lines: []int{21}},
+	}},
+	{file: "eos-defaults.cfg", vendor: device.EOS, want: []got{
+		{ID: "HARD-003"},
+		{ID: "HARD-011", Lines: []int{10}},
+		{ID: "HARD-013"},
 	}},
 }
 
@@ -214,7 +225,7 @@ func TestMessages(t *testing.T) {
 func TestNoSecrets(t *testing.T) {
 	secrets := []string{
 		"$9$", "$1$", "$6$", "0822455D0A16", "104D000A0618", "070C285F4D06",
-		"Sup3rS3cretComm", "Pr1vateComm", "N3xusComm",
+		"Sup3rS3cretComm", "Pr1vateComm", "N3xusComm", "Ar1staComm",
 	}
 	for _, tc := range fixtures {
 		for _, f := range audit(t, tc.file, tc.vendor) {

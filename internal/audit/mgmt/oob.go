@@ -250,6 +250,9 @@ func eosOOB(c *device.Config) []rule.Hit {
 		return []rule.Hit{{Message: "no management VRF is defined, so management shares the default VRF with transit traffic"}}
 	}
 	var b inBand
+	if c.First("management", "ssh") == nil {
+		b.add(nil, "management ssh in the default VRF (on by default)", false)
+	}
 	for _, n := range c.Top() {
 		switch {
 		case n.Hit("logging", "host"):

@@ -40,9 +40,10 @@ ends in an implicit discard).
 EOS: SSH is on by default; ` + "`management ssh`" + ` needs ` + "`ip access-group NAME in`" + `
 for the default VRF unless it is shut down, and ` + "`ip access-group NAME vrf V\nin`" + ` for each VRF it is enabled in.
 
-A named ACL that is not defined filters nothing (IOS then permits every
-source) and one with a permit from any source restricts nothing; both
-fail. Whether the permitted sources are really management networks needs
+An access list with a permit from any source restricts nothing and fails.
+One that is not defined fails too: IOS then permits every source; on the
+other dialects the behaviour is less clearly documented and the hit is
+marked unverified. Whether the permitted sources are really management networks needs
 the operator's inventory and is not compared here; IPv6 access classes are
 not checked.`,
 		Remediation: map[device.Vendor]string{

@@ -139,7 +139,8 @@ the cleartext Junos XML protocol ` + "`system services xnm-clear-text`" + ` fail
 including from groups applied at the top level.
 EOS: ` + "`protocol http`" + ` under ` + "`management api http-commands`" + ` fails when the API
 is enabled (` + "`no shutdown`" + `, in the block or a VRF; it is off by default),
-and under ` + "`management http-server`" + ` always.`,
+and under ` + "`management http-server`" + ` always; ` + "`protocol http localhost`" + `, reachable
+only from the switch itself, passes.`,
 		Remediation: map[device.Vendor]string{
 			device.NXOS:  "no nxapi http\nnxapi https port 443",
 			device.Junos: "delete system services web-management http\ndelete system services rest http\ndelete system services xnm-clear-text",
@@ -188,6 +189,9 @@ func eosWebAPI(c *device.Config) []rule.Hit {
 	}
 	for _, b := range c.Find("management", "http-server") {
 		for _, p := range b.Find("protocol", "http") {
+			if p.Word(2) == "localhost" {
+				continue
+			}
 			hits = append(hits, rule.Hit{Message: "the management HTTP server answers over plain HTTP", Nodes: []*device.Node{b, p}})
 		}
 	}
