@@ -15,11 +15,13 @@ type jtok struct {
 
 // parseJunos reads either form; a file may mix them (set commands at depth 0).
 func parseJunos(c *Config, lines []string) {
-	stmtLines := map[int]bool{}
-	var toks []jtok
+	stmtLines := make([]bool, len(lines)+2)
+	idx := childIndex{}
+	var toks, scratch []jtok
+	var words []string
 	flush := func() {
 		if len(toks) > 0 {
-			junosBraces(c, toks, stmtLines)
+			junosBraces(c, toks, stmtLines, idx)
 			toks = toks[:0]
 		}
 	}
@@ -34,7 +36,8 @@ func parseJunos(c *Config, lines []string) {
 		if !inComment && depth == 0 {
 			if f := strings.Fields(text); len(f) > 0 && (f[0] == "set" || f[0] == "deactivate" || f[0] == "delete" || f[0] == "activate") {
 				flush()
-				junosSet(c, f[0], junosWords(text[len(f[0]):]), i+1)
+				words, scratch = junosWords(text[len(f[0]):], scratch, words[:0])
+				junosSet(c, f[0], words, i+1, idx)
 				stmtLines[i+1] = true
 				continue
 			}
@@ -42,7 +45,11 @@ func parseJunos(c *Config, lines []string) {
 		inComment = tokenizeJunos(raw, i+1, &toks, inComment, &depth)
 	}
 	flush()
-	c.Lines = len(stmtLines)
+	for _, ok := range stmtLines {
+		if ok {
+			c.Lines++
+		}
+	}
 }
 
 // tokenizeJunos appends the line's tokens; it tracks /* */ comments across
@@ -89,7 +96,7 @@ func tokenizeJunos(s string, line int, toks *[]jtok, inComment bool, depth *int)
 			i = j + 1
 		default:
 			j := i
-			for j < len(s) && !strings.ContainsRune(" \t{};[]\"", rune(s[j])) {
+			for j < len(s) && !junosDelim[s[j]] {
 				j++
 			}
 			*toks = append(*toks, jtok{s: s[i:j], line: line, kind: 'w'})
@@ -99,20 +106,50 @@ func tokenizeJunos(s string, line int, toks *[]jtok, inComment bool, depth *int)
 	return inComment
 }
 
-// junosWords splits a set command's words, honouring double quotes.
-func junosWords(s string) []string {
-	var toks []jtok
+// junosWords splits a set command's words, honouring double quotes; it
+// reuses the scratch token slice and appends to out.
+func junosWords(s string, scratch []jtok, out []string) ([]string, []jtok) {
+	scratch = scratch[:0]
 	depth := 0
-	tokenizeJunos(s, 0, &toks, false, &depth)
-	out := make([]string, 0, len(toks))
-	for _, t := range toks {
+	tokenizeJunos(s, 0, &scratch, false, &depth)
+	for _, t := range scratch {
 		out = append(out, t.s)
 	}
-	return out
+	return out, scratch
 }
 
+// junosDelim are the bytes that end an unquoted Junos word.
+var junosDelim = [256]bool{' ': true, '\t': true, '{': true, '}': true, ';': true, '[': true, ']': true, '"': true}
+
+// childIndex finds a node's child by word once the node has many children
+// (interfaces, prefix lists, address books), so that building the tree
+// stays linear in the file's size.
+type childIndex map[*Node]map[string]*Node
+
+// indexFrom is the number of children from which lookups use the index.
+const indexFrom = 16
+
 // child returns parent's child with word w, creating it at line.
-func child(parent *Node, w string, line int) *Node {
+func child(parent *Node, w string, line int, idx childIndex) *Node {
+	if len(parent.Children) >= indexFrom {
+		m := idx[parent]
+		if m == nil {
+			m = make(map[string]*Node, len(parent.Children)*2)
+			for _, c := range parent.Children {
+				if _, dup := m[c.Words[0]]; !dup {
+					m[c.Words[0]] = c
+				}
+			}
+			idx[parent] = m
+		}
+		if c := m[w]; c != nil {
+			return c
+		}
+		n := &Node{Line: line, Text: w, Words: []string{w}, Parent: parent}
+		parent.Children = append(parent.Children, n)
+		m[w] = n
+		return n
+	}
 	for _, c := range parent.Children {
 		if len(c.Words) == 1 && c.Words[0] == w {
 			return c
@@ -123,7 +160,7 @@ func child(parent *Node, w string, line int) *Node {
 	return n
 }
 
-func junosSet(c *Config, verb string, words []string, line int) {
+func junosSet(c *Config, verb string, words []string, line int, idx childIndex) {
 	var list bool
 	cur := &c.Root
 	for k, w := range words {
@@ -149,7 +186,7 @@ func junosSet(c *Config, verb string, words []string, line int) {
 			if k == len(words)-1 {
 				switch verb {
 				case "delete":
-					removeChild(cur, next)
+					removeChild(cur, next, idx)
 				case "deactivate":
 					next.Inactive = true
 				case "activate":
@@ -160,38 +197,56 @@ func junosSet(c *Config, verb string, words []string, line int) {
 			cur = next
 			continue
 		}
+		if k >= MaxDepth {
+			break
+		}
 		if list {
-			child(cur, w, line)
+			child(cur, w, line, idx)
 			continue
 		}
-		cur = child(cur, w, line)
+		cur = child(cur, w, line, idx)
 	}
 }
 
-func removeChild(p, n *Node) {
+func removeChild(p, n *Node, idx childIndex) {
 	for i, c := range p.Children {
 		if c == n {
 			p.Children = append(p.Children[:i], p.Children[i+1:]...)
-			return
+			break
+		}
+	}
+	if m := idx[p]; m != nil && m[n.Words[0]] == n {
+		delete(m, n.Words[0])
+		for _, c := range p.Children {
+			if c.Words[0] == n.Words[0] {
+				m[c.Words[0]] = c
+				break
+			}
 		}
 	}
 }
 
 // junosBraces builds the tree from brace-form tokens.
-func junosBraces(c *Config, toks []jtok, stmtLines map[int]bool) {
+func junosBraces(c *Config, toks []jtok, stmtLines []bool, idx childIndex) {
 	stack := []*Node{&c.Root}
 	var words []jtok
 	inList := false
 	var listHead *Node
 	place := func() *Node {
 		cur := stack[len(stack)-1]
+		depthBelow := 0
 		inactive := false
 		for _, w := range words {
 			if w.kind == 'w' && (w.s == "inactive:" || w.s == "replace:" || w.s == "protect:" || w.s == "delete:") {
 				inactive = inactive || w.s == "inactive:" || w.s == "delete:"
 				continue
 			}
-			cur = child(cur, w.s, w.line)
+			if len(stack)+depthBelow >= MaxDepth {
+				stmtLines[w.line] = true
+				continue
+			}
+			cur = child(cur, w.s, w.line, idx)
+			depthBelow++
 			stmtLines[w.line] = true
 			if inactive {
 				cur.Inactive = true
@@ -215,6 +270,8 @@ func junosBraces(c *Config, toks []jtok, stmtLines map[int]bool) {
 			words = words[:0]
 			inList = false
 		case '{':
+			// A block opened beyond MaxDepth is read into the deepest
+			// node; the stack still counts it so that its "}" matches.
 			stack = append(stack, place())
 			words = words[:0]
 		case '}':
@@ -227,7 +284,7 @@ func junosBraces(c *Config, toks []jtok, stmtLines map[int]bool) {
 			}
 		default:
 			if inList && listHead != nil {
-				child(listHead, t.s, t.line)
+				child(listHead, t.s, t.line, idx)
 				stmtLines[t.line] = true
 				continue
 			}

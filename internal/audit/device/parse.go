@@ -125,24 +125,70 @@ func hasControl(s string) bool {
 
 func indentOf(s string) int {
 	n := 0
-	for _, r := range s {
-		if r != ' ' && r != '\t' {
-			break
-		}
+	for n < len(s) && (s[n] == ' ' || s[n] == '\t') {
 		n++
 	}
 	return n
 }
 
+// MaxDepth bounds the nesting of the tree. Real configurations nest a
+// handful of levels; a statement deeper than this is attached at this depth
+// so that hostile input cannot make tree walks recurse without bound.
+const MaxDepth = 64
+
+// maxBodyLines bounds how far a banner or other free-text body is looked
+// for its end; a longer body is taken as not closed.
+const maxBodyLines = 20000
+
+// arena hands out Nodes and word slices from a few large allocations
+// instead of one or two per line.
+type arena struct {
+	nodes []Node
+	words []string
+}
+
+func (a *arena) node() *Node {
+	if len(a.nodes) == cap(a.nodes) {
+		a.nodes = make([]Node, 0, max(64, cap(a.nodes)))
+	}
+	a.nodes = a.nodes[:len(a.nodes)+1]
+	return &a.nodes[len(a.nodes)-1]
+}
+
+// fields splits s like strings.Fields into memory shared with other lines.
+func (a *arena) fields(s string) []string {
+	if cap(a.words)-len(a.words) < len(s)/2+1 {
+		a.words = make([]string, 0, max(256, len(s)/2+1))
+	}
+	start := len(a.words)
+	for i := 0; i < len(s); {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		j := i
+		for j < len(s) && s[j] != ' ' && s[j] != '\t' {
+			j++
+		}
+		if j > i {
+			a.words = append(a.words, s[i:j])
+		}
+		i = j
+	}
+	return a.words[start:len(a.words):len(a.words)]
+}
+
 // parseIndented builds the tree for the Cisco-style dialects (IOS, NX-OS,
 // IOS-XR, EOS): a line belongs to the nearest preceding line that is less
-// indented. Banners and IOS macros hold free text up to their delimiter.
+// indented. Banners, IOS macros and certificate blocks hold free text up to
+// their delimiter; that text is Body, not statements.
 func parseIndented(c *Config, lines []string) {
 	type frame struct {
 		n      *Node
 		indent int
 	}
+	a := &arena{nodes: make([]Node, 0, len(lines)*3/4+1)}
 	stack := []frame{{n: &c.Root, indent: -1}}
+	ends := bodyEnds{}
 	for i := 0; i < len(lines); i++ {
 		raw := lines[i]
 		text := strings.TrimSpace(raw)
@@ -157,40 +203,56 @@ func parseIndented(c *Config, lines []string) {
 		for len(stack) > 1 && stack[len(stack)-1].indent >= indent {
 			stack = stack[:len(stack)-1]
 		}
+		if len(stack) > MaxDepth {
+			stack = stack[:MaxDepth]
+		}
 		parent := stack[len(stack)-1].n
-		n := &Node{Line: i + 1, Text: text, Words: strings.Fields(text), Indent: indent, Parent: parent}
+		n := a.node()
+		*n = Node{Line: i + 1, Text: text, Words: a.fields(text), Indent: indent, Parent: parent}
 		parent.Children = append(parent.Children, n)
 		c.Lines++
 		stack = append(stack, frame{n: n, indent: indent})
 		switch {
-		case n.Hit("banner") && len(n.Words) >= 2:
-			i = readBanner(c, n, lines, i)
-		case n.Hit("macro", "name") && c.Vendor == IOS:
-			i = readUntil(n, lines, i, func(s string) bool { return strings.TrimSpace(s) == "@" })
+		case n.Words[0] == "banner" && len(n.Words) >= 2:
+			i = readBanner(c, n, lines, i, ends)
+		case n.Words[0] == "macro" && n.Hit("macro", "name") && c.Vendor == IOS:
+			i = readUntil(n, lines, i, "@", exactLine, ends)
+		case n.Words[0] == "certificate" && parent.Hit("crypto", "*", "certificate", "chain"):
+			// IOS prints certificates as hex lines ending with "quit".
+			i = readUntil(n, lines, i, "quit", exactLine, ends)
 		}
 	}
 }
+
+// bodyEnds remembers, per delimiter, the first line from which a search
+// for it failed, so that a file of many unclosed banners costs linear time.
+type bodyEnds map[string]int
+
+const (
+	exactLine = iota // the line, trimmed, is the delimiter
+	inLine           // the line contains the delimiter
+)
 
 // readBanner consumes a banner's text. EOS banners have no delimiter and end
 // at a line holding only "EOF"; the others start with a delimiter character
 // (or the two characters "^C" as IOS prints ETX) and end at its next
 // occurrence. A banner whose end never comes is taken as one line, so that a
 // stray delimiter does not swallow the rest of the configuration.
-func readBanner(c *Config, n *Node, lines []string, i int) int {
+func readBanner(c *Config, n *Node, lines []string, i int, ends bodyEnds) int {
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(n.Text), "banner"))
 	if f := strings.Fields(rest); len(f) > 0 {
 		rest = strings.TrimSpace(strings.TrimPrefix(rest, f[0]))
 	}
 	if rest == "" {
 		if c.Vendor == EOS || c.Vendor == Unknown {
-			return readUntil(n, lines, i, func(s string) bool { return strings.TrimSpace(s) == "EOF" })
+			return readUntil(n, lines, i, "EOF", exactLine, ends)
 		}
 		return i
 	}
 	delim := rest[:1]
 	if strings.HasPrefix(rest, "^C") {
 		delim = "^C"
-	} else if r, size := utf8.DecodeRuneInString(rest); r != utf8.RuneError {
+	} else if r, size := utf8.DecodeRuneInString(rest); r != utf8.RuneError || size > 1 {
 		delim = rest[:size]
 	}
 	inner := rest[len(delim):]
@@ -198,20 +260,37 @@ func readBanner(c *Config, n *Node, lines []string, i int) int {
 		n.Body = append(n.Body, strings.TrimSpace(inner[:k]))
 		return i
 	}
-	n.Body = append(n.Body, rest[len(delim):])
-	return readUntil(n, lines, i, func(s string) bool { return strings.Contains(s, delim) })
+	if j := readUntil(n, lines, i, delim, inLine, ends); j > i {
+		n.Body = append([]string{inner}, n.Body...)
+		if k := strings.Index(lines[j], delim); k > 0 {
+			if t := strings.TrimSpace(lines[j][:k]); t != "" {
+				n.Body = append(n.Body, t)
+			}
+		}
+		return j
+	}
+	return i
 }
 
-// readUntil moves the lines after i, up to and including the first for
-// which end is true, into n.Body. Without an end it consumes nothing.
-func readUntil(n *Node, lines []string, i int, end func(string) bool) int {
-	for j := i + 1; j < len(lines); j++ {
-		if end(lines[j]) {
+// readUntil moves the lines after i, up to the first that ends the body,
+// into n.Body and returns that line's index. Without an end it consumes
+// nothing and returns i.
+func readUntil(n *Node, lines []string, i int, delim string, how int, ends bodyEnds) int {
+	key := string(rune('0'+how)) + delim
+	if from, ok := ends[key]; ok && from <= i+1 {
+		return i
+	}
+	last := min(len(lines), i+1+maxBodyLines)
+	for j := i + 1; j < last; j++ {
+		l := lines[j]
+		if (how == exactLine && strings.TrimSpace(l) == delim) || (how == inLine && strings.Contains(l, delim)) {
 			n.Body = append(n.Body, lines[i+1:j]...)
 			n.BodyEnd = j + 1
 			return j
 		}
 	}
-	n.Body = nil
+	if last == len(lines) {
+		ends[key] = i + 1
+	}
 	return i
 }
