@@ -154,13 +154,13 @@ func TestFromShowVersionRejects(t *testing.T) {
 
 // ntcExpect is what ntc-templates' parsed_sample says, per platform.
 type ntcExpect struct {
-	Version  string   `yaml:"version"`
-	OS       string   `yaml:"os"`
-	Junos    string   `yaml:"junos_version"`
-	Image    string   `yaml:"image"`
-	Hardware any      `yaml:"hardware"`
-	Platform string   `yaml:"platform"`
-	Model    string   `yaml:"model"`
+	Version  string `yaml:"version"`
+	OS       string `yaml:"os"`
+	Junos    string `yaml:"junos_version"`
+	Image    string `yaml:"image"`
+	Hardware any    `yaml:"hardware"`
+	Platform string `yaml:"platform"`
+	Model    string `yaml:"model"`
 }
 
 // TestNTCTemplatesCorpus reads every show version output of the shared
