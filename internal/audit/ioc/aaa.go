@@ -100,11 +100,20 @@ func checkAAA(d *rule.Device) []rule.Hit {
 	var hits []rule.Hit
 	servers := aaaServers(d.Config)
 	if len(d.Inventory.AAAServers) > 0 {
+		// One finding per address, with every line that names it: a
+		// server is often both defined and listed in a group.
+		at := map[netip.Addr]int{}
 		for _, s := range servers {
-			if !inventory.Has(d.Inventory.AAAServers, s.addr) {
-				hits = append(hits, rule.Hit{Nodes: s.ev, Severity: rule.High,
-					Message: fmt.Sprintf("%s server %s is not an approved AAA server", s.proto, s.addr)})
+			if inventory.Has(d.Inventory.AAAServers, s.addr) {
+				continue
 			}
+			if i, ok := at[s.addr]; ok {
+				hits[i].Nodes = nodes(append(hits[i].Nodes, s.ev...)...)
+				continue
+			}
+			at[s.addr] = len(hits)
+			hits = append(hits, rule.Hit{Nodes: s.ev, Severity: rule.High,
+				Message: fmt.Sprintf("%s server %s is not an approved AAA server", s.proto, s.addr)})
 		}
 	}
 	if d.Config.Vendor == junos {

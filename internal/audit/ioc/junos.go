@@ -55,11 +55,7 @@ func checkJunos(d *rule.Device) []rule.Hit {
 			}
 			class := user.Path("class")
 			priv := class != nil && len(class.Names()) > 0 && class.Names()[0] == "super-user"
-			ev := nodes(user)
-			if priv {
-				ev = nodes(user, class.Children[0])
-			}
-			add(userHit(d, user.Word(0), priv, ev))
+			add(userHit(d, user.Word(0), priv, nodes(user)))
 		}
 	}
 	// Syslog.
@@ -115,10 +111,8 @@ func checkJunos(d *rule.Device) []rule.Hit {
 			if !ok || h.Severity == rule.High {
 				return true
 			}
-			if p := peerHit(d, a, "mirrored traffic goes to", rule.High, nodes(n)); p != nil {
-				h.Severity = rule.High
-				h.Nodes = nodes(n)
-				h.Message = fmt.Sprintf("traffic is mirrored (forwarding-options %s); %s", k, p.Message)
+			if p := peerHit(d, a, k+" destination", rule.High, nodes(n)); p != nil {
+				h = *p
 			}
 			return true
 		})

@@ -135,11 +135,11 @@ func mirroring() rule.Rule {
 
 // mirrorHit judges a mirror destination: see mirroring's Doc.
 func mirrorHit(d *rule.Device, session string, a netip.Addr, ev []*device.Node) rule.Hit {
-	if h := peerHit(d, a, session+" mirrors traffic to", rule.High, ev); h != nil {
+	if h := peerHit(d, a, session+" destination", rule.High, ev); h != nil {
 		return *h
 	}
 	return rule.Hit{Nodes: ev, Severity: rule.Medium,
-		Message: fmt.Sprintf("%s mirrors traffic to %s; confirm the collector is approved", session, a)}
+		Message: fmt.Sprintf("%s copies traffic to %s; confirm the collector is approved", session, a)}
 }
 
 func checkMirroring(d *rule.Device) []rule.Hit {
