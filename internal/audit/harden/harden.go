@@ -44,7 +44,7 @@ func Rules() []rule.Rule {
 		hard030(), hard031(), hard032(), hard033(),
 		hard035(), hard037(), hard038(), hard039(), hard040(),
 		hard042(), hard044(), hard045(), hard046(), hard047(), hard048(),
-		hard049(), hard050(),
+		hard049(), hard050(), hard051(),
 		hard056(), hard057(), hard058(), hard059(), hard060(),
 	}
 }

@@ -213,6 +213,15 @@ func TestRules(t *testing.T) {
 		{"HARD-050", "junos-fail", nil, []got{{"HARD-050", []int{2}, H, ""}}},
 		{"HARD-050", "junos-pass", nil, nil},
 
+		{"HARD-051", "ios-fail", nil, []got{{"HARD-051", []int{6}, M, ""}, {"HARD-051", []int{8}, M, ""}, {"HARD-051", []int{15}, M, ""}}},
+		{"HARD-051", "ios-pass", nil, nil},
+		{"HARD-051", "nxos-fail", nil, []got{{"HARD-051", []int{3}, M, ""}}},
+		{"HARD-051", "nxos-pass", nil, nil},
+		{"HARD-051", "iosxr-fail", nil, []got{{"HARD-051", []int{4}, M, ""}}},
+		{"HARD-051", "iosxr-pass", nil, nil},
+		{"HARD-051", "eos-fail", nil, []got{{"HARD-051", []int{4}, M, ""}}},
+		{"HARD-051", "eos-pass", nil, nil},
+
 		{"HARD-057", "ios-fail", nil, []got{{"HARD-057", []int{10}, H, ""}}},
 		{"HARD-057", "ios-pass", nil, nil},
 		{"HARD-057", "ios-pass-noheader", nil, nil},
