@@ -20,7 +20,7 @@ var htmlSource string
 // and keeps the package free of package-level state.
 func htmlTemplate() (*template.Template, error) {
 	return template.New("report").Funcs(template.FuncMap{
-		"lower": strings.ToLower,
+		"spans": codeSpans,
 	}).Parse(htmlSource)
 }
 
@@ -259,7 +259,19 @@ func newHTMLView(r *audit.Report, m Meta) htmlView {
 		}
 	case found && worst >= rule.High:
 		v.Tone = "high"
-		v.Verdict = fmt.Sprintf("%d critical and %d high-severity weaknesses on %s need remediation.", f.counts[rule.Critical], f.counts[rule.High], plural(v.Affected, "device"))
+		var parts []string
+		if n := f.counts[rule.Critical]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d critical", n))
+		}
+		if n := f.counts[rule.High]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d high-severity", n))
+		}
+		n := f.counts[rule.Critical] + f.counts[rule.High]
+		word := "weaknesses need"
+		if n == 1 {
+			word = "weakness needs"
+		}
+		v.Verdict = fmt.Sprintf("%s %s remediation (on %s).", strings.Join(parts, " and "), word, plural(v.Affected, "device"))
 	case found:
 		v.Tone = "ok"
 		v.Verdict = "Nothing at high severity or above; the findings below are worth scheduling."
@@ -271,4 +283,35 @@ func newHTMLView(r *audit.Report, m Meta) htmlView {
 		v.Verdict = "No device configuration was audited."
 	}
 	return v
+}
+
+// span is a run of message text, Code when it was written `like this`.
+type span struct {
+	Text string
+	Code bool
+}
+
+// codeSpans splits rule text on backticks, which rules use to quote
+// configuration, so the page can set those parts in monospace. An
+// unmatched backtick is kept as text.
+func codeSpans(s string) []span {
+	var out []span
+	for {
+		i := strings.IndexByte(s, '`')
+		j := -1
+		if i >= 0 {
+			j = strings.IndexByte(s[i+1:], '`')
+		}
+		if i < 0 || j < 0 {
+			if s != "" {
+				out = append(out, span{Text: s})
+			}
+			return out
+		}
+		if i > 0 {
+			out = append(out, span{Text: s[:i]})
+		}
+		out = append(out, span{Text: s[i+1 : i+1+j], Code: true})
+		s = s[i+2+j:]
+	}
 }

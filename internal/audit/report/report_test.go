@@ -240,3 +240,12 @@ func TestSARIFURI(t *testing.T) {
 		}
 	}
 }
+
+func TestCodeSpans(t *testing.T) {
+	t.Parallel()
+	got := codeSpans("no `archive` → `log config`: odd ` tick")
+	want := []span{{Text: "no "}, {Text: "archive", Code: true}, {Text: " → "}, {Text: "log config", Code: true}, {Text: ": odd ` tick"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
