@@ -81,7 +81,7 @@ func aclEnd(c *device.Config, name string) (acl, last *device.Node) {
 			}
 			continue
 		}
-		if !(n.Hit("ip", "access-list") || n.Hit("ipv4", "access-list") || n.Hit("ipv6", "access-list")) {
+		if !n.Hit("ip", "access-list") && !n.Hit("ipv4", "access-list") && !n.Hit("ipv6", "access-list") {
 			continue
 		}
 		w := n.Words[2:]
