@@ -1,6 +1,7 @@
 package device
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -94,3 +95,5 @@ func lineCount(data []byte) int {
 	lines, _ := splitLines(string(decodeText(data)))
 	return len(lines)
 }
+
+func errorsAs(err error, target **UnsupportedError) bool { return errors.As(err, target) }
