@@ -25,6 +25,9 @@ type reachability struct {
 	nodes      []*device.Node
 	how        string
 	confidence string
+	// absent says the feature does not exist here (no Smart Install on a
+	// router): a vulnerable release is then not worth a finding.
+	absent bool
 }
 
 // feature reads one CVE's reachability from a configuration.
@@ -313,7 +316,7 @@ func check(c *CVE, f feature) func(*rule.Device) []rule.Hit {
 		switch {
 		case m.verdict == affected && r.on:
 			return []rule.Hit{{Message: msgExposed + ": " + msg, Nodes: nodes, Confidence: conf}}
-		case m.verdict == affected:
+		case m.verdict == affected && !r.absent:
 			return []rule.Hit{{Message: msgNotReach + ": " + msg, Nodes: nodes, Severity: rule.Medium, Confidence: conf}}
 		case r.on:
 			return []rule.Hit{{Message: msgUnknown + ": " + msg, Nodes: nodes, Severity: f.unknownSeverity, Confidence: conf}}
@@ -386,7 +389,10 @@ func webUI(c *device.Config, _ rule.Software) reachability {
 }
 
 // smartInstall reads `vstack` / `no vstack`, and the default on Catalyst
-// switches (see the feature's doc for the choice).
+// switches (see the feature's doc for the choice). Without either line on
+// a device that is not a default-on switch, Smart Install is taken to be
+// absent, so releases there are not reported at all: otherwise every IOS
+// router would carry an unverified finding.
 func smartInstall(c *device.Config, sw rule.Software) reachability {
 	for _, n := range c.Top() {
 		switch {
@@ -399,7 +405,7 @@ func smartInstall(c *device.Config, sw rule.Software) reachability {
 	if defaultOnSwitch(c, sw) {
 		return reachability{on: true, how: "the Smart Install client is on by default on this Catalyst switch (no `no vstack` line)"}
 	}
-	return reachability{how: "no Smart Install client is configured"}
+	return reachability{absent: true, how: "no Smart Install client is configured"}
 }
 
 var catalystPrefixes = []string{"WS-C", "IE-", "C1000", "C2960", "C3560", "C3650", "C3750", "C3850"}
