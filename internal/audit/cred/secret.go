@@ -32,6 +32,16 @@ func secretAt(words []string, i int) (s stored, end int, ok bool) {
 	if j >= len(words) {
 		return s, j, false
 	}
+	if w := words[j]; strings.HasPrefix(w, `"`) && (len(w) == 1 || !strings.HasSuffix(w, `"`)) {
+		// A quoted value with spaces spans words up to its closing quote.
+		k := j + 1
+		for k < len(words) && !strings.HasSuffix(words[k], `"`) {
+			k++
+		}
+		k = min(k, len(words)-1)
+		s.val = strings.Trim(strings.Join(words[j:k+1], " "), `"`)
+		return s, k, s.val != ""
+	}
 	s.val = strings.Trim(words[j], `"`)
 	return s, j, s.val != ""
 }

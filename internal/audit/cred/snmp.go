@@ -125,14 +125,14 @@ func orEmpty(n *device.Node) *device.Node {
 
 // v2cHost is a trap or inform destination using SNMP v1 or v2c.
 type v2cHost struct {
-	node    *device.Node // safe to print: see safeNode
+	node    *device.Node
 	version string
 }
 
 // v2cHosts lists `snmp-server host ... version 1|2c <community>` lines,
 // top-level or (IOS XR) inside `snmp-server vrf`. The community follows
-// the version and no redaction keyword precedes it, so the evidence is a
-// copy of the line with the community replaced.
+// the version and no redaction keyword precedes it; guard keeps it out of
+// the evidence.
 func v2cHosts(c *device.Config) []v2cHost {
 	var out []v2cHost
 	check := func(n *device.Node) {
@@ -148,7 +148,7 @@ func v2cHosts(c *device.Config) []v2cHost {
 		if j >= len(n.Words) {
 			return
 		}
-		out = append(out, v2cHost{node: safeNode(c.Vendor, n, n.Words[j], "<community>"), version: ver})
+		out = append(out, v2cHost{node: n, version: ver})
 	}
 	for _, n := range c.Find("snmp-server") {
 		switch {
@@ -161,28 +161,6 @@ func v2cHosts(c *device.Config) []v2cHost {
 		}
 	}
 	return out
-}
-
-// safeNode returns n, or, when redaction would leave secret in n's
-// evidence, a detached copy of n (same line) whose text has it replaced by
-// marker. It covers statements whose secret sits where no keyword
-// announces it, so that a finding never prints one whatever the redactor
-// knows.
-func safeNode(v device.Vendor, n *device.Node, secret, marker string) *device.Node {
-	if secret == "" || !strings.Contains(device.Redact(v, rule.EvidenceText(v, n)), secret) || v == device.Junos {
-		return n
-	}
-	cp := *n
-	cp.Children = nil
-	cp.Words = slices.Clone(n.Words)
-	for i, w := range cp.Words {
-		if w == secret {
-			cp.Words[i] = marker
-		}
-	}
-	indent := n.Text[:len(n.Text)-len(strings.TrimLeft(n.Text, " \t"))]
-	cp.Text = indent + strings.Join(cp.Words, " ")
-	return &cp
 }
 
 func hard028() rule.Rule {
