@@ -90,7 +90,7 @@ func WriteTable(w io.Writer, r *audit.Report, _ Meta) error {
 	for _, part := range []struct {
 		title string
 		ds    []audit.Device
-	}{{"NOT AUDITED: UNSUPPORTED PLATFORM", f.unsupported}, {"NOT AUDITED: ERRORS", f.failed}} {
+	}{{"NOT AUDITED: UNSUPPORTED OR UNRECOGNISED", f.unsupported}, {"NOT AUDITED: ERRORS", f.failed}} {
 		if len(part.ds) == 0 {
 			continue
 		}
