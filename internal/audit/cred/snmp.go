@@ -284,10 +284,10 @@ func checkSNMPv3(d *rule.Device) []rule.Hit {
 		}
 		var problems []string
 		auth, priv := userAlgos(v, n)
-		switch {
-		case auth == "":
+		switch auth {
+		case "":
 			problems = append(problems, "no authentication")
-		case auth == "md5":
+		case "md5":
 			problems = append(problems, "auth md5")
 		}
 		switch priv {
