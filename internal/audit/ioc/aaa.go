@@ -164,7 +164,11 @@ func methodList(n *device.Node) ([]string, string) {
 	list := n.Words[i]
 	var methods []string
 	for _, w := range n.Words[i+1:] {
-		if w == "group" || slices.Contains(localMethods, w) {
+		switch {
+		// Older IOS names a server method without "group".
+		case w == "group" || w == "tacacs+" || w == "radius" || w == "ldap":
+			methods = append(methods, "group")
+		case slices.Contains(localMethods, w):
 			methods = append(methods, w)
 		}
 	}
@@ -260,7 +264,7 @@ func checkSNMP(d *rule.Device) []rule.Hit {
 			hits = append(hits, rule.Hit{Nodes: ev, Message: msg})
 		case n.Hit("snmp-server", "host"):
 			if a, ok := parseAddr(n.Word(2)); ok {
-				if h := nmsHit(d, a, nodes(n)); h != nil {
+				if h := nmsHit(d, a, nodes(maskHostCommunity(n))); h != nil {
 					hits = append(hits, *h)
 				}
 			}
@@ -360,4 +364,38 @@ func checkLogging(d *rule.Device) []rule.Hit {
 		hits = append(hits, rule.Hit{Message: "no approved syslog collector is configured"})
 	}
 	return hits
+}
+
+// hostKeywords follow the address in `snmp-server host` lines and are not
+// a community string.
+var hostKeywords = map[string]bool{
+	"traps": true, "informs": true, "vrf": true, "use-vrf": true, "filter-vrf": true, "source-interface": true,
+	"udp-port": true, "version": true, "1": true, "2c": true, "3": true, "auth": true, "noauth": true, "priv": true,
+}
+
+// maskHostCommunity returns n, or a copy of it with the community string
+// of an `snmp-server host <ip> [vrf v] [traps|informs] [version 1|2c]
+// <community> ...` line replaced by a marker. The community sits by position
+// with no keyword before it, so the generic evidence redaction cannot see
+// it; the copy keeps the line number, which is all evidence needs.
+func maskHostCommunity(n *device.Node) *device.Node {
+	ws := n.Words
+	i := 3
+	for i < len(ws) && hostKeywords[ws[i]] {
+		if ws[i] == "vrf" || ws[i] == "use-vrf" || ws[i] == "filter-vrf" || ws[i] == "source-interface" || ws[i] == "udp-port" {
+			i++ // the keyword's value
+		}
+		if ws[i] == "3" {
+			return n // SNMPv3: the next word is a user name, not a secret
+		}
+		i++
+	}
+	if i >= len(ws) || ws[i-1] == "use-vrf" || ws[i-1] == "source-interface" {
+		return n
+	}
+	c := *n
+	c.Words = slices.Clone(ws)
+	c.Words[i] = "<community>"
+	c.Text = strings.Join(c.Words, " ")
+	return &c
 }

@@ -62,6 +62,7 @@ func aclPermit(words []string) (netip.Addr, bool) {
 func checkAllowList(d *rule.Device) []rule.Hit {
 	cfg := d.Config
 	uses := aclUses(cfg)
+	otherUses := aclOtherUses(cfg)
 	var hits []rule.Hit
 	report := func(num string, a netip.Addr, n *device.Node) {
 		if !outside(d.Inventory, a) {
@@ -69,6 +70,9 @@ func checkAllowList(d *rule.Device) []rule.Hit {
 		}
 		h := rule.Hit{Nodes: nodes(n), Severity: rule.Medium,
 			Message: fmt.Sprintf("numbered standard ACL %s permits external address %s; the list is not applied to management access", num, a)}
+		if len(uses[num]) == 0 && otherUses[num] {
+			return // a NAT or routing filter, not an allow-list
+		}
 		if u := uses[num]; len(u) > 0 {
 			var what []string
 			for _, x := range u {
@@ -101,6 +105,31 @@ func checkAllowList(d *rule.Device) []rule.Hit {
 		}
 	}
 	return hits
+}
+
+// aclOtherUses finds ACL names used outside the management plane: NAT
+// (`ip nat inside source list N`), route maps (`match ip address N`),
+// interface filters (`ip access-group N`) and distribute lists. Public
+// addresses in such lists are routing and NAT policy, not allow-lists.
+func aclOtherUses(cfg *device.Config) map[string]bool {
+	out := map[string]bool{}
+	cfg.Root.Walk(func(n *device.Node) bool {
+		if n.Hit("access-list") || n.Hit("ip", "access-list") {
+			return false
+		}
+		for i, w := range n.Words[:max(len(n.Words)-1, 0)] {
+			switch {
+			case w == "list" || w == "access-group" || w == "distribute-list":
+				out[n.Words[i+1]] = true
+			case w == "address" && i > 0 && n.Words[i-1] == "ip" && n.Hit("match"):
+				for _, x := range n.Words[i+1:] {
+					out[x] = true
+				}
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // aclUse is a statement that applies an ACL to management access.

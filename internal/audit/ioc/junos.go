@@ -79,7 +79,8 @@ func checkJunos(d *rule.Device) []rule.Hit {
 	if ifs := cfg.Path("interfaces"); ifs != nil {
 		for _, ifc := range ifs.Children {
 			name := ifc.Word(0)
-			if ifc.Inactive || !(strings.HasPrefix(name, "gr-") || strings.HasPrefix(name, "ip-")) {
+			tunnel := strings.HasPrefix(name, "gr-") || strings.HasPrefix(name, "ip-")
+			if ifc.Inactive || !tunnel {
 				continue
 			}
 			ifc.Walk(func(n *device.Node) bool {

@@ -295,7 +295,8 @@ func checkLoopbacks(d *rule.Device) []rule.Hit {
 		name := n.Word(1)
 		uses := sourceUses(d.Config, name)
 		for _, c := range n.Children {
-			if !(c.Hit("ip", "address") || c.Hit("ipv4", "address") || c.Hit("ipv6", "address")) {
+			addrLine := c.Hit("ip", "address") || c.Hit("ipv4", "address") || c.Hit("ipv6", "address")
+			if !addrLine {
 				continue
 			}
 			a, ok := parseAddr(c.Word(2))
