@@ -285,3 +285,23 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
+
+// FuzzFromShowVersion checks that any input is either rejected or gives a
+// version that parses as its OS.
+func FuzzFromShowVersion(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.raw"))
+	for _, p := range files {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sw, ok := FromShowVersion("x", data)
+		if !ok || sw.Version == "" {
+			return
+		}
+		if _, err := Parse(sw.OS, sw.Version); err != nil {
+			t.Fatalf("FromShowVersion gave %s %q that does not parse: %v", sw.OS, sw.Version, err)
+		}
+	})
+}
