@@ -62,7 +62,7 @@ func features() map[string]feature {
 				"unused in later releases, CSCvd36820, so IOS XE 16.x and later, routers, and devices that cannot be told to be switches " +
 				"are treated as off). A switch is recognised by its model (WS-C*, IE-*, C1000/C2960/C3560/C3650/C3750/C3850) or by " +
 				"`switch N provision`, `vtp` or `spanning-tree mode` lines. Where neither line is present and the default is off, " +
-			"Smart Install is taken to be absent and the release is not reported.",
+				"Smart Install is taken to be absent and the release is not reported.",
 			remediation: map[device.Vendor]string{device.IOS: "Turn the Smart Install client off; no release fixes Smart Install protocol misuse:\nno vstack\n" +
 				"Block TCP/4786 at the edge, and upgrade to a release fixed for CVE-2018-0171 (Cisco Software Checker)."},
 		},
