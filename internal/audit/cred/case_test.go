@@ -120,6 +120,10 @@ func TestCases(t *testing.T) {
 			want:   []got{{"HARD-019", []int{5}, "ntp: password or key stored as type 7 reversible"}},
 		},
 		{
+			name: "mpls ldp password required is syntax", vendor: device.IOS, rule: "HARD-019",
+			config: "mpls ldp password required for MPLS_ACL\n",
+		},
+		{
 			name: "ntp default key decoded", vendor: device.IOS, rule: "HARD-022",
 			config: "ntp authentication-key 1 md5 104D000A0618 7\n",
 			want:   []got{{"HARD-022", []int{1}, "ntp password is a well-known default password (stored as type 7 reversible)"}},

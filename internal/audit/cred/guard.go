@@ -36,8 +36,9 @@ func protect(check func(*rule.Device) []rule.Hit) func(*rule.Device) []rule.Hit 
 var secretWords = []string{"password", "secret", "key", "server-key", "community", "key-string", "authentication-key", "md5"}
 
 // syntaxWords follow a secret keyword as syntax, not as a credential
-// (`key chain`, `password encryption aes`, `key config-key`).
-var syntaxWords = []string{"chain", "encryption", "config-key"}
+// (`key chain`, `password encryption aes`, `key config-key`, `mpls ldp
+// password required`, `password option`).
+var syntaxWords = []string{"chain", "encryption", "config-key", "required", "option", "fallback", "rollover"}
 
 // junosSecretWords are the Junos statements whose value is a credential.
 var junosSecretWords = []string{

@@ -2,6 +2,7 @@ package cred
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/seawall/seawall/internal/audit/device"
@@ -153,8 +154,9 @@ func otherCreds(c *device.Config) []credLine {
 				var end int
 				s, end, ok = secretAt(w, i)
 				i = end
-				// `password encryption aes` is syntax, not a password.
-				ok = ok && s.val != "encryption"
+				// `password encryption aes`, `mpls ldp password required`:
+				// syntax, not a password.
+				ok = ok && !slices.Contains(syntaxWords, s.val) && !slices.Contains(secretWords, s.val)
 			}
 			if ok {
 				out = append(out, credLine{node: n, key: "password", s: s})
