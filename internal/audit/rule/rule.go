@@ -220,9 +220,10 @@ func finding(r *Rule, d *Device, h Hit) Finding {
 }
 
 // EvidenceText is what a node shows as evidence: the line itself for
-// Cisco-style dialects, the `set` path for Junos.
+// Cisco-style dialects, the `set` path for Junos. A node outside the tree
+// (a header comment a rule quotes) shows its own text.
 func EvidenceText(v device.Vendor, n *device.Node) string {
-	if v == device.Junos {
+	if v == device.Junos && n.Parent != nil {
 		return "set " + n.SetPath()
 	}
 	return n.Text
