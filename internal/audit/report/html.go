@@ -82,15 +82,22 @@ type ruleGroup struct {
 	ID, Title, Kind, KindLabel string
 	Devices                    int
 	Items                      []htmlItem
-	Fixes                      []htmlFix
-	Refs                       []htmlRef
-	ATTACK                     []string
+	// Shown are the first items, More the rest (folded on screen so a
+	// fleet-wide rule does not bury the next one).
+	Shown, More []htmlItem
+	Fixes       []htmlFix
+	Refs        []htmlRef
+	ATTACK      []string
 }
 
 type htmlItem struct {
 	Device, Location, Message, Confidence string
 	Evidence                              []rule.Evidence
 }
+
+// foldAfter is how many findings of one rule the page shows before
+// folding the rest.
+const foldAfter = 8
 
 type htmlFix struct{ Vendor, Text string }
 
@@ -225,6 +232,10 @@ func newHTMLView(r *audit.Report, m Meta) htmlView {
 		for _, id := range order {
 			rg := byRule[id]
 			rg.Devices = len(devs[id])
+			rg.Shown, rg.More = rg.Items, nil
+			if len(rg.Items) > foldAfter+2 {
+				rg.Shown, rg.More = rg.Items[:foldAfter], rg.Items[foldAfter:]
+			}
 			g.Rules = append(g.Rules, *rg)
 		}
 		slices.SortStableFunc(g.Rules, func(a, b ruleGroup) int {

@@ -165,7 +165,9 @@ func checkLocation(where string, v any) []string {
 	return errs
 }
 
-func validLevel(s string) bool { return slices.Contains([]string{"none", "note", "warning", "error"}, s) }
+func validLevel(s string) bool {
+	return slices.Contains([]string{"none", "note", "warning", "error"}, s)
+}
 
 func absURI(s string) bool {
 	u, err := url.Parse(s)

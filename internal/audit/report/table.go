@@ -4,16 +4,19 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode"
 
 	"github.com/seawall/seawall/internal/audit"
+	"github.com/seawall/seawall/internal/audit/rule"
 )
 
 // WriteTable writes the report for a terminal: a one-line verdict, the
-// devices worst first, the findings grouped by severity with their
-// evidence (file:line) and remediation, then parse coverage, the files
+// devices worst first, the findings grouped by severity (signs of
+// intrusion first within each) with their evidence (file:line) and
+// remediation, then parse coverage, the files
 // that were not audited and the rules that need device state.
 func WriteTable(w io.Writer, r *audit.Report, _ Meta) error {
 	bw := bufio.NewWriter(w)
@@ -46,6 +49,10 @@ func WriteTable(w io.Writer, r *audit.Report, _ Meta) error {
 		if len(fs) == 0 {
 			continue
 		}
+		// Signs of intrusion first: they change what to do before anything
+		// is fixed.
+		fs = slices.Clone(fs)
+		slices.SortStableFunc(fs, func(x, y rule.Finding) int { return kindOrder(x.Kind) - kindOrder(y.Kind) })
 		fmt.Fprintf(bw, "\n%s (%d)\n", strings.ToUpper(s.String()), len(fs))
 		for _, x := range fs {
 			fmt.Fprintf(bw, "\n  %s  %s  [%s]\n", x.RuleID, x.Title, clean(x.Device))
