@@ -41,10 +41,10 @@ var all = rule.Platforms(device.IOS, device.NXOS, device.IOSXR, device.Junos, de
 // Rules returns this package's rules in catalogue order.
 func Rules() []rule.Rule {
 	return []rule.Rule{
-		hard030(), hard031(), hard032(), hard033(),
-		hard035(), hard037(), hard038(), hard039(), hard040(),
-		hard042(), hard044(), hard045(), hard046(), hard047(), hard048(),
-		hard049(), hard050(), hard051(),
+		hard030(), hard031(), hard032(), hard033(), hard034(),
+		hard035(), hard036(), hard037(), hard038(), hard039(), hard040(),
+		hard041(), hard042(), hard043(), hard044(), hard045(), hard046(), hard047(), hard048(),
+		hard049(), hard050(), hard051(), hard052(), hard053(), hard054(), hard055(),
 		hard056(), hard057(), hard058(), hard059(), hard060(),
 	}
 }
