@@ -580,7 +580,7 @@ func ifNameClues(seen *[numClues]bool, name string) {
 		name = name[:k]
 	}
 	i := 0
-	for i < len(name) && !(name[i] >= '0' && name[i] <= '9') {
+	for i < len(name) && (name[i] < '0' || name[i] > '9') {
 		i++
 	}
 	typ, num := name[:i], name[i:]

@@ -223,8 +223,12 @@ func TestParseLinear(t *testing.T) {
 		t.Skip("timing test")
 	}
 	gen := map[Vendor]func(i int) string{
-		IOS:   func(i int) string { return fmt.Sprintf("interface Gi0/%d\n description port %d\n ip address 10.0.%d.1 255.255.255.0\n", i, i, i%250) },
-		Junos: func(i int) string { return fmt.Sprintf("set interfaces ge-0/0/%d unit 0 family inet address 10.%d.0.1/24\n", i, i%250) },
+		IOS: func(i int) string {
+			return fmt.Sprintf("interface Gi0/%d\n description port %d\n ip address 10.0.%d.1 255.255.255.0\n", i, i, i%250)
+		},
+		Junos: func(i int) string {
+			return fmt.Sprintf("set interfaces ge-0/0/%d unit 0 family inet address 10.%d.0.1/24\n", i, i%250)
+		},
 	}
 	gen[IOSXR] = gen[IOS]
 	for v, g := range gen {

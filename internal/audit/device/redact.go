@@ -20,7 +20,7 @@ var typeWords = map[string]bool{
 	"0": true, "4": true, "5": true, "6": true, "7": true, "8": true, "9": true, "10": true,
 	"sha512": true, "sha256": true, "md5": true, "aes": true, "aes-128": true, "aes128": true, "aes-256": true, "aes256": true, "3des": true, "des": true,
 	"sha": true, "sha-2": true, "hmac-sha1": true, "hmac-sha2-256": true, "hmac-md5": true, "encrypted": true, "unencrypted": true, "clear": true,
-	"ascii": true, "hex": true, "ascii-text": false, "cisco-aes": true, "256": true, "128": true, "192": true,
+	"ascii": true, "hex": true, "ascii-text": true, "hexadecimal": true, "text": true, "cisco-aes": true, "256": true, "128": true, "192": true,
 }
 
 // notSecrets are words that follow a secret keyword but are syntax, not a
@@ -31,7 +31,7 @@ var notSecrets = map[string]bool{
 	"priv-protocol": true, "auth-protocol": true, "strength": true, "length": true, "min-length": true,
 	"required": true, "prompt": true, "option": true, "policy": true, "timeout": true, "retries": true,
 	"mode": true, "lifetime": true, "history": true, "change": true, "age": true, "format": true,
-	"{": true, ";": true, "generate": true, "rsa": true, "pubkey-chain": true, "string": true, "management": true,
+	"{": true, ";": true, "generate": true, "key-string": true, "key-chain": true, "rsa": true, "pubkey-chain": true, "string": true, "management": true,
 }
 
 // Redact replaces secrets in one configuration line (or Junos `set` line)
@@ -43,9 +43,17 @@ func Redact(v Vendor, line string) string {
 		return line
 	}
 	changed := false
+	first := strings.Trim(words[0], `";`)
 	for i := 0; i < len(words); i++ {
 		w := strings.Trim(words[i], `";`)
-		if !secretKeys[w] {
+		// HSRP and VRRP put the key straight after "authentication"
+		// (optionally after "text" or "md5").
+		hsrp := w == "authentication" && (first == "standby" || first == "vrrp")
+		// Junos names SNMP communities in brace form without the
+		// "snmp" word on the line.
+		junosCommunity := w == "community" && v == Junos && i == 0 && len(words) >= 2 &&
+			(len(words) == 2 || words[2] == "{" || words[2] == "authorization" || words[2] == "clients")
+		if !secretKeys[w] && !hsrp {
 			continue
 		}
 		j := i + 1
@@ -58,15 +66,36 @@ func Redact(v Vendor, line string) string {
 			continue
 		}
 		val := strings.Trim(words[j], `";`)
-		if notSecrets[val] || val == "" {
+		if end, ok := marker(words, j); ok {
+			// Already redacted: leave the marker as it is.
+			i = end
 			continue
 		}
-		if w == "community" && !(i > 0 && (words[i-1] == "snmp" || words[i-1] == "snmp-server")) {
+		if notSecrets[val] || val == "" || (secretKeys[val] && j+1 < len(words)) {
+			// Syntax, or another keyword whose own value follows.
+			continue
+		}
+		snmpCommunity := i > 0 && (words[i-1] == "snmp" || words[i-1] == "snmp-server")
+		if w == "community" && !junosCommunity && !snmpCommunity {
 			// Only SNMP communities are secrets; route-map and BGP
 			// communities are values such as 65535:666.
 			continue
 		}
-		words[j] = "<" + HashType(v, typ, val) + ">"
+		end := j
+		if strings.HasPrefix(words[j], `"`) && (len(strings.TrimRight(words[j], ";")) < 2 || !strings.HasSuffix(strings.TrimRight(words[j], ";"), `"`)) {
+			// A quoted value with spaces runs to the word closing the quote.
+			end = j + 1
+			for end < len(words)-1 && !strings.HasSuffix(strings.TrimRight(words[end], ";"), `"`) {
+				end++
+			}
+			end = min(end, len(words)-1)
+		}
+		semi := ""
+		if strings.HasSuffix(words[end], ";") {
+			semi = ";"
+		}
+		words[j] = "<" + HashType(v, typ, val) + ">" + semi
+		words = append(words[:j+1], words[end+1:]...)
 		changed = true
 		// Only the secret itself goes; what follows is syntax again.
 		i = j
@@ -76,6 +105,28 @@ func Redact(v Vendor, line string) string {
 	}
 	indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
 	return indent + strings.Join(words, " ")
+}
+
+// marker reports whether words[j:] start with a marker Redact wrote
+// ("<type 7 reversible>", "<secret>"), and the index of its last word, so
+// that redacting twice changes nothing.
+func marker(words []string, j int) (int, bool) {
+	if !strings.HasPrefix(words[j], "<") {
+		return 0, false
+	}
+	for k := j; k < len(words) && k < j+4; k++ {
+		w := strings.TrimSuffix(words[k], ";")
+		if !strings.HasSuffix(w, ">") {
+			continue
+		}
+		for _, s := range []string{"secret>", "crypt>", "reversible>", "cleartext>", "aes>", "pbkdf2-sha256>", "scrypt>"} {
+			if strings.HasSuffix(w, s) {
+				return k, true
+			}
+		}
+		return 0, false
+	}
+	return 0, false
 }
 
 // HashType names how a stored secret is protected, for a vendor, from its
@@ -98,7 +149,7 @@ func HashType(v Vendor, typ, val string) string {
 		return "$14$ scrypt"
 	}
 	switch typ {
-	case "0", "clear", "unencrypted":
+	case "0", "clear", "unencrypted", "text":
 		return "type 0 cleartext"
 	case "7":
 		return "type 7 reversible"
