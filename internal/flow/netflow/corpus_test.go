@@ -101,3 +101,5 @@ func reasonErr(r netflow.Reason) error {
 		netflow.ErrTemplateLimit, netflow.ErrMissingTemplate, netflow.ErrRecord, netflow.ErrCount,
 	}[r]
 }
+
+func newDecoder() *netflow.Decoder { return netflow.New(netflow.Config{}) }

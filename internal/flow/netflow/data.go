@@ -53,15 +53,18 @@ func next(f *field, b []byte) ([]byte, int, bool) {
 	return b[h : h+n], h + n, true
 }
 
-// Byte and packet counters come in several flavours; the most specific one
-// present wins (lower rank is better).
+// Byte and packet counters come in several flavours. The first non-zero
+// one in this order wins: delta (IE 1/2, the flow's own direction), post
+// (IE 23/24, which some exporters fill instead), total (IE 85/86), the sum
+// of initiator and responder (IE 231/232, 298/299, Cisco ASA), and for
+// RFC 7133 sampled frames the frame size.
 const (
-	rankDelta = iota
-	rankPost
-	rankTotal
-	rankBiflow
-	rankFrame
-	rankNone
+	cntDelta = iota
+	cntPost
+	cntTotal
+	cntInitiator
+	cntResponder
+	numCounters
 )
 
 // times collects a record's time fields until the record is complete,
@@ -79,8 +82,7 @@ func (m *msg) flowRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 	r.Exporter = m.exporter
 	r.ObservationDomain = m.domain
 	r.Source = m.source
-	bytesRank, pktsRank := rankNone, rankNone
-	var initB, respB, initP, respP uint64
+	var octets, pkts [numCounters]uint64
 	var physIn, physOut uint64
 	var hasIn, hasOut, hasICMP bool
 	var tm times
@@ -98,33 +100,25 @@ func (m *msg) flowRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 		switch f.op {
 		case opSkip:
 		case opBytes:
-			r.Bytes, bytesRank = be(v), rankDelta
+			octets[cntDelta] = be(v)
 		case opPackets:
-			r.Packets, pktsRank = be(v), rankDelta
+			pkts[cntDelta] = be(v)
 		case opOutBytes:
-			if bytesRank > rankPost {
-				r.Bytes, bytesRank = be(v), rankPost
-			}
+			octets[cntPost] = be(v)
 		case opOutPackets:
-			if pktsRank > rankPost {
-				r.Packets, pktsRank = be(v), rankPost
-			}
+			pkts[cntPost] = be(v)
 		case opTotalBytes:
-			if bytesRank > rankTotal {
-				r.Bytes, bytesRank = be(v), rankTotal
-			}
+			octets[cntTotal] = be(v)
 		case opTotalPackets:
-			if pktsRank > rankTotal {
-				r.Packets, pktsRank = be(v), rankTotal
-			}
+			pkts[cntTotal] = be(v)
 		case opInitiatorBytes:
-			initB = be(v)
+			octets[cntInitiator] = be(v)
 		case opResponderBytes:
-			respB = be(v)
+			octets[cntResponder] = be(v)
 		case opInitiatorPackets:
-			initP = be(v)
+			pkts[cntInitiator] = be(v)
 		case opResponderPackets:
-			respP = be(v)
+			pkts[cntResponder] = be(v)
 		case opProto:
 			r.Proto = uint8(be(v))
 		case opToS:
@@ -241,12 +235,7 @@ func (m *msg) flowRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 		}
 	}
 
-	if bytesRank == rankNone && initB|respB != 0 {
-		r.Bytes, bytesRank = initB+respB, rankBiflow
-	}
-	if pktsRank == rankNone && initP|respP != 0 {
-		r.Packets, pktsRank = initP+respP, rankBiflow
-	}
+	r.Bytes, r.Packets = counter(&octets), counter(&pkts)
 	if !hasIn && physIn != 0 {
 		r.InIf = uint32(physIn)
 	}
@@ -258,13 +247,13 @@ func (m *msg) flowRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 		if !r.SrcAddr.IsValid() {
 			r.ParseEthernet(frame)
 		}
-		if bytesRank == rankNone {
+		if r.Bytes == 0 {
 			r.Bytes = frameSize
 			if r.Bytes == 0 {
 				r.Bytes = uint64(len(frame))
 			}
 		}
-		if pktsRank == rankNone {
+		if r.Packets == 0 {
 			r.Packets = 1
 		}
 	}
@@ -297,6 +286,18 @@ func setAddr(dst *netip.Addr, v []byte) {
 	case 16:
 		*dst = netip.AddrFrom16([16]byte(v))
 	}
+}
+
+func counter(c *[numCounters]uint64) uint64 {
+	switch {
+	case c[cntDelta] != 0:
+		return c[cntDelta]
+	case c[cntPost] != 0:
+		return c[cntPost]
+	case c[cntTotal] != 0:
+		return c[cntTotal]
+	}
+	return c[cntInitiator] + c[cntResponder]
 }
 
 // resolveTimes turns the collected time fields into Unix nanoseconds.

@@ -103,7 +103,7 @@ var ieOps = map[uint16]op{
 	34:  opSamplingInterval, // samplingInterval (deprecated in IPFIX, common in v9)
 	48:  opSamplerID,        // samplerId / FLOW_SAMPLER_ID
 	50:  opSamplerRandomInterval,
-	58:  opVLAN,   // vlanId / SRC_VLAN
+	58:  opVLAN, // vlanId / SRC_VLAN
 	60:  opIPVersion,
 	61:  opDirection,
 	62:  opNextHop6,    // ipNextHopIPv6Address

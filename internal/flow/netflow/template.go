@@ -12,13 +12,13 @@ const (
 	ipfixHeaderLen = 16
 	// Set ids: v9 template 0, options template 1; IPFIX template 2,
 	// options template 3; data sets from 256.
-	setV9Template       = 0
-	setV9Options        = 1
-	setIPFIXTemplate    = 2
-	setIPFIXOptions     = 3
-	minDataSet          = 256
-	enterpriseBit       = 0x8000
-	ntpToUnix     int64 = 2208988800
+	setV9Template          = 0
+	setV9Options           = 1
+	setIPFIXTemplate       = 2
+	setIPFIXOptions        = 3
+	minDataSet             = 256
+	enterpriseBit          = 0x8000
+	ntpToUnix        int64 = 2208988800
 )
 
 var (
@@ -71,21 +71,37 @@ func (d *Decoder) decodeV9(e *exporter, exporter netip.Addr, b []byte, out []flo
 }
 
 func (d *Decoder) decodeIPFIX(e *exporter, exporter netip.Addr, b []byte, out []flow.Record) ([]flow.Record, error) {
-	if len(b) < ipfixHeaderLen {
-		return out, errShortHeader
+	// A buffer may hold several messages back to back, as IPFIX over TCP
+	// delivers them (RFC 7011 §10.4); a UDP datagram holds one.
+	var missing error
+	for first := true; len(b) > 0; first = false {
+		if !first && allZero(b) {
+			break
+		}
+		if len(b) < ipfixHeaderLen || binary.BigEndian.Uint16(b) != 10 {
+			return out, errShortHeader
+		}
+		n := int(binary.BigEndian.Uint16(b[2:]))
+		if n < ipfixHeaderLen || n > len(b) {
+			return out, errIPFIXLength
+		}
+		m := msg{
+			exporter: exporter,
+			source:   flow.SourceIPFIX,
+			version:  10,
+			exportNs: int64(binary.BigEndian.Uint32(b[4:])) * 1e9,
+			domain:   binary.BigEndian.Uint32(b[12:]),
+		}
+		var err error
+		out, err = d.decodeSets(e, &m, b[ipfixHeaderLen:n], out)
+		if err == errMissing {
+			missing = err
+		} else if err != nil {
+			return out, err
+		}
+		b = b[n:]
 	}
-	n := int(binary.BigEndian.Uint16(b[2:]))
-	if n < ipfixHeaderLen || n > len(b) {
-		return out, errIPFIXLength
-	}
-	m := msg{
-		exporter: exporter,
-		source:   flow.SourceIPFIX,
-		version:  10,
-		exportNs: int64(binary.BigEndian.Uint32(b[4:])) * 1e9,
-		domain:   binary.BigEndian.Uint32(b[12:]),
-	}
-	return d.decodeSets(e, &m, b[ipfixHeaderLen:n], out)
+	return out, missing
 }
 
 // decodeSets walks the (flow)sets of a v9 or IPFIX message.
