@@ -151,12 +151,18 @@ type external struct {
 }
 
 // evidence is the interface line plus the line showing the sign.
+// A Junos set-form line holds several nodes; the deeper one is kept.
 func (e external) evidence(extra ...*device.Node) []*device.Node {
 	out := []*device.Node{e.node}
 	for _, n := range append([]*device.Node{e.signNode}, extra...) {
-		if n != nil && !slices.Contains(out, n) {
-			out = append(out, n)
+		if n == nil || slices.Contains(out, n) {
+			continue
 		}
+		if i := slices.IndexFunc(out, func(x *device.Node) bool { return x.Line == n.Line }); i >= 0 {
+			out[i] = n
+			continue
+		}
+		out = append(out, n)
 	}
 	return out
 }
@@ -173,37 +179,43 @@ func (e external) unverified(msg string, extra ...*device.Node) rule.Hit {
 // as neither exposed nor in an edge role has none. Otherwise interfaces
 // are judged by evident signs, in this order: an eBGP neighbour inside the
 // interface's subnet, a description naming an outside party, a public
-// address. Loopback, null, management and shut-down interfaces never count.
+// address (unless the interface forms OSPF or IS-IS adjacencies, as core
+// links with public addresses do). Loopback, null, management and shut-down interfaces never count.
 func externals(d *rule.Device) []external {
 	if inv := d.Inventory.Device(d.Name); inv != nil && !inv.Exposed && !slices.Contains(edgeRoles, strings.ToLower(inv.Role)) {
 		return nil
 	}
 	peers := bgpPeers(d.Config)
+	ifs := interfaces(d.Config)
+	igp := igpInterfaces(d.Config, ifs)
 	var out []external
-	for _, f := range interfaces(d.Config) {
+	for _, f := range ifs {
 		if f.shut || neverExternal.MatchString(f.phys) {
 			continue
 		}
-		if e, ok := signOf(f, peers); ok {
+		if e, ok := signOf(f, peers, igp); ok {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-func signOf(f *iface, peers []*bgpPeer) (external, bool) {
+func signOf(f *iface, peers []*bgpPeer, igp map[string]bool) (external, bool) {
 	for _, a := range f.addrs {
 		if a.p.Bits() >= a.p.Addr().BitLen() {
 			continue
 		}
 		for _, p := range peers {
 			if p.ebgp && a.p.Masked().Contains(p.addr) {
-				return external{iface: f, sign: fmt.Sprintf("eBGP neighbour %s (AS %s) is on its subnet %s", p.addr, p.remoteAS, a.p.Masked()), signNode: p.node}, true
+				return external{iface: f, sign: fmt.Sprintf("eBGP neighbour %s (%s) is on its subnet %s", p.addr, p.asText(), a.p.Masked()), signNode: p.node}, true
 			}
 		}
 	}
 	if f.desc != "" && externalWords.MatchString(f.desc) && !notExternalWords.MatchString(f.desc) {
 		return external{iface: f, sign: fmt.Sprintf("description %q", f.desc), signNode: f.descNode}, true
+	}
+	if igp[f.name] {
+		return external{}, false
 	}
 	for _, a := range f.addrs {
 		if public(a.p.Addr()) {
@@ -254,6 +266,14 @@ type bgpPeer struct {
 type bgpOpt struct {
 	w    []string
 	node *device.Node
+}
+
+// asText names the peer's AS for messages.
+func (p *bgpPeer) asText() string {
+	if p.remoteAS == "" {
+		return "external group"
+	}
+	return "AS " + p.remoteAS
 }
 
 // has reports whether any option starts with one of the words.
@@ -334,7 +354,9 @@ func flatPeers(c *device.Config) []*bgpPeer {
 				p.node = opts[k][0].node
 			}
 			p.ebgp = p.remoteAS != "" && p.remoteAS != local
-			out = append(out, p)
+			if p.has("shutdown") == nil {
+				out = append(out, p)
+			}
 		}
 	}
 	return out
@@ -383,7 +405,9 @@ func blockPeers(c *device.Config) []*bgpPeer {
 				}
 			}
 			p.ebgp = p.remoteAS != "" && p.remoteAS != local
-			out = append(out, p)
+			if p.has("shutdown") == nil {
+				out = append(out, p)
+			}
 			return false
 		})
 	}
@@ -438,9 +462,6 @@ func junosPeers(c *device.Config) []*bgpPeer {
 					typ = t.Children[0].Word(0)
 				}
 				p.ebgp = typ == "external" || typ == "" && p.remoteAS != "" && p.remoteAS != local
-				if p.remoteAS == "" {
-					p.remoteAS = "?"
-				}
 				out = append(out, p)
 			}
 		}
@@ -456,4 +477,76 @@ func junosAny(nodes []*device.Node, path ...string) *device.Node {
 		}
 	}
 	return nil
+}
+
+// igpInterfaces returns the names of interfaces that run OSPF or IS-IS
+// actively (not passive): links inside the operator's own network.
+func igpInterfaces(c *device.Config, ifs []*iface) map[string]bool {
+	out := map[string]bool{}
+	switch c.Vendor {
+	case device.Junos:
+		for _, proto := range []string{"ospf", "ospf3", "isis"} {
+			p := c.Path("protocols", proto)
+			if p == nil {
+				continue
+			}
+			p.Walk(func(n *device.Node) bool {
+				if n.Word(0) != "interface" {
+					return true
+				}
+				for _, in := range n.Children {
+					if !in.Inactive && in.Path("passive") == nil {
+						out[in.Word(0)] = true
+					}
+				}
+				return false
+			})
+		}
+	case device.IOSXR:
+		for _, top := range c.Find("router") {
+			if top.Word(1) != "ospf" && top.Word(1) != "ospfv3" && top.Word(1) != "isis" {
+				continue
+			}
+			top.Walk(func(n *device.Node) bool {
+				if n.Hit("interface") && n.First("passive") == nil {
+					out[n.Word(1)] = true
+				}
+				return true
+			})
+		}
+	default:
+		var nets []addrMatch
+		passive, passiveDefault, active := map[string]bool{}, false, map[string]bool{}
+		for _, top := range c.Find("router") {
+			if top.Word(1) != "ospf" && top.Word(1) != "isis" {
+				continue
+			}
+			for _, n := range top.Children {
+				switch {
+				case n.Hit("network") && n.Has("area"):
+					if m, _, ok := spec(n.Words, 1); ok {
+						nets = append(nets, m)
+					}
+				case n.Hit("passive-interface", "default"):
+					passiveDefault = true
+				case n.Hit("passive-interface"):
+					passive[n.Word(1)] = true
+				case n.Hit("no", "passive-interface"):
+					active[n.Word(2)] = true
+				}
+			}
+		}
+		for _, f := range ifs {
+			in := slices.ContainsFunc(f.node.Children, func(n *device.Node) bool {
+				return n.Hit("ip", "router", "isis") || n.Hit("ip", "router", "ospf") || n.Hit("ip", "ospf") && (n.Has("area") || len(n.Words) > 3 && n.Word(3) == "area")
+			})
+			for _, a := range f.addrs {
+				in = in || slices.ContainsFunc(nets, func(m addrMatch) bool { return m.contains(a.p.Addr()) })
+			}
+			if in && !passive[f.name] && (!passiveDefault || active[f.name]) {
+				out[f.name] = true
+			}
+		}
+	}
+	return out
 }

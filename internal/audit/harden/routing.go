@@ -2,6 +2,7 @@ package harden
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/seawall/seawall/internal/audit/device"
@@ -132,8 +133,10 @@ func bgpAuth(c *device.Config) []rule.Hit {
 			ok = p.has("password", "keychain", "ao") != nil
 		}
 		if !ok {
-			open = append(open, p.node)
 			addrs = append(addrs, p.addr.String())
+			if !slices.Contains(open, p.node) {
+				open = append(open, p.node)
+			}
 		}
 	}
 	if len(open) == 0 {
@@ -403,13 +406,13 @@ func checkBGPHardening(d *rule.Device) []rule.Hit {
 		}
 		var missing []string
 		if !filter {
-			missing = append(missing, "an inbound prefix filter")
+			missing = append(missing, "inbound prefix filter")
 		}
 		if !limit {
-			missing = append(missing, "a maximum-prefix limit")
+			missing = append(missing, "maximum-prefix limit")
 		}
 		if len(missing) > 0 {
-			hits = append(hits, hit(fmt.Sprintf("eBGP neighbour %s (AS %s) has no %s", p.addr, p.remoteAS, strings.Join(missing, " and no ")), p.node))
+			hits = append(hits, hit(fmt.Sprintf("eBGP neighbour %s (%s) has no %s", p.addr, p.asText(), strings.Join(missing, " and no ")), p.node))
 		}
 	}
 	return hits
