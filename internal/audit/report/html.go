@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -262,9 +263,13 @@ func newHTMLView(r *audit.Report, m Meta) htmlView {
 	switch {
 	case len(intruded) > 0:
 		v.Tone = "crit"
-		v.Verdict = fmt.Sprintf("%s show signs of intrusion. Treat them as an incident: preserve their configuration and state and involve your incident response team before changing anything.", plural(len(intruded), "device"))
+		names := slices.Sorted(maps.Keys(intruded))
+		if len(names) > 5 {
+			names = append(names[:5], fmt.Sprintf("%d more", len(intruded)-5))
+		}
+		v.Verdict = fmt.Sprintf("%s (%s) show signs of intrusion. Treat them as an incident: preserve their configuration and state and involve your incident response team before changing anything.", plural(len(intruded), "device"), strings.Join(names, ", "))
 		if len(intruded) == 1 {
-			v.Verdict = strings.Replace(v.Verdict, "devices show", "device shows", 1)
+			v.Verdict = strings.Replace(v.Verdict, ") show", ") shows", 1)
 			v.Verdict = strings.Replace(v.Verdict, "Treat them", "Treat it", 1)
 			v.Verdict = strings.Replace(v.Verdict, "preserve their", "preserve its", 1)
 		}
