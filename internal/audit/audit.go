@@ -62,6 +62,12 @@ type Device struct {
 	Error       string        `json:"error,omitempty"`
 	// Bytes is the file size, for throughput figures.
 	Bytes int `json:"bytes"`
+	// Exposed is the inventory's word that the device is internet-facing or
+	// provider edge (nil when the inventory does not list it); OOB says the
+	// configuration has an out-of-band management interface or VRF. Both
+	// change what the findings mean, so reports show them.
+	Exposed *bool `json:"exposed,omitempty"`
+	OOB     bool  `json:"oob_management"`
 
 	config *device.Config
 }
@@ -149,6 +155,11 @@ func (a *Auditor) Add(name string, data []byte) {
 		d.Name = cfg.Hostname
 	}
 	d.Software = version.FromConfig(cfg)
+	d.OOB = hasOOB(cfg)
+	if inv := a.opt.Inventory.Device(d.Name); inv != nil {
+		exposed := inv.Exposed
+		d.Exposed = &exposed
+	}
 	a.devices = append(a.devices, d)
 }
 
@@ -249,4 +260,48 @@ func (r *Report) Worst() (rule.Severity, bool) {
 		w = max(w, f.Severity)
 	}
 	return w, true
+}
+
+// oobInterfaces are the dedicated management ports per dialect.
+var oobInterfaces = map[device.Vendor][]string{
+	device.IOS:   {"GigabitEthernet0", "FastEthernet0", "GigabitEthernet0/0"},
+	device.NXOS:  {"mgmt0"},
+	device.IOSXR: {"MgmtEth*"},
+	device.EOS:   {"Management*"},
+	device.Junos: {"fxp0", "em0", "me0", "vme"},
+}
+
+// hasOOB reports whether the configuration has an out-of-band management
+// interface in use (addressed or in a management VRF).
+func hasOOB(c *device.Config) bool {
+	if c.Vendor == device.Junos {
+		ifs := c.Path("interfaces")
+		if ifs == nil {
+			return false
+		}
+		for _, name := range oobInterfaces[device.Junos] {
+			if n := ifs.Path(name); n != nil && n.Path("unit") != nil {
+				return true
+			}
+		}
+		return false
+	}
+	if c.Vendor == device.IOS {
+		if c.First("vrf", "definition", "Mgmt-intf") != nil || c.First("ip", "vrf", "Mgmt-intf") != nil {
+			return true
+		}
+	}
+	for _, ifc := range c.Find("interface") {
+		for _, name := range oobInterfaces[c.Vendor] {
+			if !ifc.Hit("interface", name) {
+				continue
+			}
+			for _, ch := range ifc.Children {
+				if ch.Hit("ip", "address") || ch.Hit("ipv4", "address") || ch.Hit("vrf") || ch.Hit("vrf", "forwarding") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
