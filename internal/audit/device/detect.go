@@ -44,6 +44,8 @@ const (
 	clueMetamako
 	clueIptables
 	clueHuawei
+	clueArubaCX
+	clueComware
 
 	clueJunosSet
 	clueJunosBlock
@@ -102,6 +104,8 @@ var clues = [numClues]struct {
 	clueMetamako:   {Other, 12},
 	clueIptables:   {Other, 20},
 	clueHuawei:     {Other, 12},
+	clueArubaCX:    {Other, 40},
+	clueComware:    {Other, 40},
 
 	clueJunosSet:     {Junos, 10},
 	clueJunosBlock:   {Junos, 10},
@@ -321,6 +325,10 @@ func lineClues(seen *[numClues]bool, t string, indent int, top bool) {
 			seen[clueXRComment] = true
 		case strings.HasPrefix(t, "! Last configuration change at "), strings.HasPrefix(t, "! Cisco IOS XE Software"):
 			seen[clueIOSStrong] = true
+		case strings.Contains(t, "ArubaOS-CX"), strings.Contains(t, "AOS-CX"):
+			// Aruba CX prints Cisco-like statements (`hostname`,
+			// `interface 1/1/1`) but is not IOS.
+			seen[clueArubaCX] = true
 		}
 		return
 	case '#':
@@ -333,6 +341,8 @@ func lineClues(seen *[numClues]bool, t string, indent int, top bool) {
 			seen[clueSROS] = true
 		case strings.HasPrefix(t, "## Last commit: "), strings.HasPrefix(t, "## Last changed: "):
 			seen[clueJunosHeader] = true
+		case strings.Contains(t, "Comware Software"), strings.Contains(t, "VRP (R) software"), strings.Contains(t, "Huawei Versatile Routing Platform"):
+			seen[clueComware] = true
 		}
 		return
 	case ':':

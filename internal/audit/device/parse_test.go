@@ -2,6 +2,7 @@ package device
 
 import (
 	"fmt"
+	"github.com/seawall/seawall/internal/testenv"
 	"strings"
 	"testing"
 	"time"
@@ -222,6 +223,8 @@ func TestParseLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing test")
 	}
+	// The race detector slows code unevenly; the pass without -race checks it.
+	testenv.SkipIfRace(t)
 	gen := map[Vendor]func(i int) string{
 		IOS: func(i int) string {
 			return fmt.Sprintf("interface Gi0/%d\n description port %d\n ip address 10.0.%d.1 255.255.255.0\n", i, i, i%250)

@@ -19,7 +19,7 @@ var secretKeys = map[string]bool{
 var typeWords = map[string]bool{
 	"0": true, "4": true, "5": true, "6": true, "7": true, "8": true, "9": true, "10": true,
 	"sha512": true, "sha256": true, "md5": true, "aes": true, "aes-128": true, "aes128": true, "aes-256": true, "aes256": true, "3des": true, "des": true,
-	"sha": true, "sha-2": true, "hmac-sha1": true, "hmac-sha2-256": true, "hmac-md5": true, "encrypted": true, "unencrypted": true, "clear": true,
+	"sha": true, "sha-2": true, "des56": true, "hmac-sha1": true, "hmac-sha2-256": true, "hmac-md5": true, "encrypted": true, "unencrypted": true, "clear": true,
 	"ascii": true, "hex": true, "ascii-text": true, "hexadecimal": true, "text": true, "cisco-aes": true, "256": true, "128": true, "192": true,
 }
 
@@ -28,7 +28,7 @@ var typeWords = map[string]bool{
 var notSecrets = map[string]bool{
 	"chain": true, "encryption": true, "config-key": true, "exchange": true, "authentication": true,
 	"view": true, "ro": true, "rw": true, "RO": true, "RW": true, "group": true, "priv": true, "auth": true,
-	"priv-protocol": true, "auth-protocol": true, "strength": true, "length": true, "min-length": true,
+	"priv-protocol": true, "read": true, "write": true, "notify": true, "access": true, "context": true, "match": true, "auth-protocol": true, "strength": true, "length": true, "min-length": true,
 	"required": true, "prompt": true, "option": true, "policy": true, "timeout": true, "retries": true,
 	"mode": true, "lifetime": true, "history": true, "change": true, "age": true, "format": true,
 	"{": true, ";": true, "generate": true, "key-string": true, "key-chain": true, "rsa": true, "pubkey-chain": true, "string": true, "management": true,
@@ -44,7 +44,13 @@ func Redact(v Vendor, line string) string {
 	}
 	changed := false
 	first := strings.Trim(words[0], `";`)
-	for i := 0; i < len(words); i++ {
+	start := 0
+	if len(words) > 1 && first == "snmp-server" && words[1] == "host" {
+		// Trap receivers have their own grammar (snmpHostCommunity);
+		// "priv" there is a security level, not a key.
+		start = len(words)
+	}
+	for i := start; i < len(words); i++ {
 		w := strings.Trim(words[i], `";`)
 		// HSRP and VRRP put the key straight after "authentication"
 		// (optionally after "text" or "md5").
@@ -58,6 +64,11 @@ func Redact(v Vendor, line string) string {
 		}
 		j := i + 1
 		typ := ""
+		if j+2 < len(words) && words[j] == "level" {
+			// `enable secret level 15 5 $1$...`: the privilege level
+			// sits before the type.
+			j += 2
+		}
 		for j < len(words) && typeWords[strings.Trim(words[j], `";`)] && j+1 < len(words) {
 			typ = strings.Trim(words[j], `";`)
 			j++
@@ -69,6 +80,10 @@ func Redact(v Vendor, line string) string {
 		if end, ok := marker(words, j); ok {
 			// Already redacted: leave the marker as it is.
 			i = end
+			continue
+		}
+		if isKeyID(val) && j+1 < len(words) && (secretKeys[strings.Trim(words[j+1], `";`)] || typeWords[strings.Trim(words[j+1], `";`)]) {
+			// `ntp authentication-key 1 md5 KEY`: 1 is the key's number.
 			continue
 		}
 		if notSecrets[val] || val == "" || (secretKeys[val] && j+1 < len(words)) {
@@ -99,6 +114,15 @@ func Redact(v Vendor, line string) string {
 		changed = true
 		// Only the secret itself goes; what follows is syntax again.
 		i = j
+	}
+	if snmpHostCommunity(words) {
+		changed = true
+	}
+	for k, w := range words {
+		if r := redactURL(w); r != w {
+			words[k] = r
+			changed = true
+		}
 	}
 	if !changed {
 		return line
@@ -170,4 +194,74 @@ func HashType(v Vendor, typ, val string) string {
 		return "secret"
 	}
 	return typ + " secret"
+}
+
+func isKeyID(s string) bool {
+	if s == "" || len(s) > 5 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// snmpHostCommunity redacts the community of a v1/v2c trap or inform
+// receiver, which IOS, NX-OS and EOS write as a bare word:
+// `snmp-server host ADDR [vrf V|use-vrf V] [traps|informs] [version 1|2c|3 [auth|noauth|priv]] COMMUNITY [udp-port N] ...`.
+// For version 3 the word is a user name, not a secret, and stays.
+func snmpHostCommunity(words []string) bool {
+	if len(words) < 4 || words[0] != "snmp-server" || words[1] != "host" {
+		return false
+	}
+	v3 := false
+	i := 3
+	for i < len(words) {
+		switch words[i] {
+		case "vrf", "use-vrf":
+			i += 2
+			continue
+		case "traps", "informs":
+			i++
+			continue
+		case "version":
+			if i+1 < len(words) && words[i+1] == "3" {
+				v3 = true
+				i += 2
+				if i < len(words) && (words[i] == "auth" || words[i] == "noauth" || words[i] == "priv") {
+					i++
+				}
+				continue
+			}
+			i += 2
+			continue
+		}
+		break
+	}
+	if v3 || i >= len(words) || strings.HasPrefix(words[i], "<") {
+		return false
+	}
+	words[i] = "<community>"
+	return true
+}
+
+// redactURL hides the password in a URL such as ftp://user:pass@host/file.
+func redactURL(w string) string {
+	k := strings.Index(w, "://")
+	if k < 0 {
+		return w
+	}
+	rest := w[k+3:]
+	at := strings.IndexByte(rest, '@')
+	if at < 0 {
+		return w
+	}
+	userinfo := rest[:at]
+	colon := strings.IndexByte(userinfo, ':')
+	if colon < 0 || strings.HasPrefix(userinfo[colon+1:], "<") {
+		return w
+	}
+	return w[:k+3] + userinfo[:colon+1] + "<secret>" + rest[at:]
 }

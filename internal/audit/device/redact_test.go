@@ -89,3 +89,32 @@ func TestRedactKeepsSyntax(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactGaps(t *testing.T) {
+	for _, tc := range []struct {
+		v          Vendor
+		line, want string
+	}{
+		{IOS, "snmp-server host 192.0.2.1 version 2c SECRETcommunity1", "snmp-server host 192.0.2.1 version 2c <community>"},
+		{IOS, "snmp-server host 192.0.2.1 informs version 2c S3cr3t udp-port 1162 config", "snmp-server host 192.0.2.1 informs version 2c <community> udp-port 1162 config"},
+		{IOS, "snmp-server host 192.0.2.1 S3cr3t", "snmp-server host 192.0.2.1 <community>"},
+		{EOS, "snmp-server host 192.0.2.1 vrf MGMT version 2c S3cr3t", "snmp-server host 192.0.2.1 vrf MGMT version 2c <community>"},
+		{NXOS, "snmp-server host 192.0.2.1 traps version 2c S3cr3t", "snmp-server host 192.0.2.1 traps version 2c <community>"},
+		{IOS, "snmp-server host 192.0.2.1 version 3 priv v3user", "snmp-server host 192.0.2.1 version 3 priv v3user"},
+		{IOS, "enable secret level 15 5 $1$abcd$S3cr3tHash", "enable secret level 15 5 <$1$ md5-crypt>"},
+		{IOS, "enable password level 3 S3cr3t", "enable password level 3 <secret>"},
+		{Junos, `set system archival configuration archive-sites "ftp://backup:S3cr3t@192.0.2.9/cfg"`, `set system archival configuration archive-sites "ftp://backup:<secret>@192.0.2.9/cfg"`},
+		{IOS, " path ftp://u:S3cr3t@192.0.2.9/$h", " path ftp://u:<secret>@192.0.2.9/$h"},
+		{IOS, "snmp-server group G v3 auth read V", "snmp-server group G v3 auth read V"},
+		{IOS, "ntp authentication-key 1 md5 S3cr3t 7", "ntp authentication-key 1 md5 <secret> 7"},
+		{IOSXR, "snmp-server user u g v3 auth md5 encrypted S3cr3t priv des56 encrypted S3cr3t2", "snmp-server user u g v3 auth md5 encrypted <encrypted secret> priv des56 encrypted <encrypted secret>"},
+	} {
+		got := Redact(tc.v, tc.line)
+		if got != tc.want {
+			t.Errorf("Redact(%s, %q)\n got %q\nwant %q", tc.v, tc.line, got, tc.want)
+		}
+		if strings.Contains(got, "S3cr3t") || strings.Contains(got, "SECRET") {
+			t.Errorf("Redact(%q) leaks: %q", tc.line, got)
+		}
+	}
+}
