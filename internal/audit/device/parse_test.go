@@ -2,12 +2,13 @@ package device
 
 import (
 	"fmt"
-	"github.com/seawall/seawall/internal/testenv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/seawall/seawall/internal/testenv"
 )
 
 func TestParseTree(t *testing.T) {
