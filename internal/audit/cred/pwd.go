@@ -167,6 +167,14 @@ func otherCreds(c *device.Config) []credLine {
 	return out
 }
 
+// secretWords are the keywords a credential follows in Cisco-style lines;
+// syntaxWords follow one as syntax, not as a credential (`key chain`,
+// `password encryption aes`, `mpls ldp password required`).
+var (
+	secretWords = []string{"password", "secret", "key", "server-key", "community", "key-string", "authentication-key", "md5"}
+	syntaxWords = []string{"chain", "encryption", "config-key", "required", "option", "fallback", "rollover"}
+)
+
 // where describes a node's place for a message: its block's first line,
 // or, at the top level, the words before the credential.
 func where(v device.Vendor, n *device.Node) string {
