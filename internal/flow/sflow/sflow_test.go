@@ -152,3 +152,7 @@ func TestCorpusRecords(t *testing.T) {
 		})
 	}
 }
+
+func decodeOne(b []byte) ([]flow.Record, error) {
+	return sflow.New(0).Decode(netip.MustParseAddr("192.0.2.1"), b, nil)
+}
