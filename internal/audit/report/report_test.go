@@ -158,10 +158,11 @@ func TestJSONDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	var d struct {
-		Schema    string         `json:"schema"`
-		Generated string         `json:"generated"`
-		Summary   Summary        `json:"summary"`
-		Findings  []rule.Finding `json:"findings"`
+		Schema    string    `json:"schema"`
+		Generated string    `json:"generated"`
+		Summary   Summary   `json:"summary"`
+		Findings  []Finding `json:"findings"`
+		Devices   []Device  `json:"devices"`
 	}
 	if err := json.Unmarshal(b.Bytes(), &d); err != nil {
 		t.Fatal(err)
@@ -171,8 +172,18 @@ func TestJSONDocument(t *testing.T) {
 	if diff := cmp.Diff(want, d.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
-	if d.Schema != SchemaVersion || d.Generated != "2026-03-01T12:00:00Z" || d.Findings[0].Severity != rule.Critical {
+	if d.Schema != SchemaVersion || d.Generated != "2026-03-01T12:00:00Z" || d.Findings[0].Severity != "critical" {
 		t.Errorf("schema %q generated %q first severity %v", d.Schema, d.Generated, d.Findings[0].Severity)
+	}
+	var status []string
+	for _, dev := range d.Devices {
+		status = append(status, dev.Status)
+	}
+	if got := strings.Join(status, " "); got != "audited audited audited unsupported error" {
+		t.Errorf("device statuses %q", got)
+	}
+	if d.Findings[0].Line != 88 || d.Findings[6].Line != 0 || d.Findings[6].Evidence == nil {
+		t.Errorf("finding lines %d, %d (want 88 and 0 for an absent line) and evidence [] not null", d.Findings[0].Line, d.Findings[6].Line)
 	}
 }
 
