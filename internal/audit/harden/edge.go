@@ -111,7 +111,7 @@ func junosInterfaces(c *device.Config) []*iface {
 				d = pdesc
 			}
 			if d != nil && len(d.Children) > 0 {
-				f.desc, f.descNode = d.Children[0].Word(0), d
+				f.desc, f.descNode = d.Children[0].Word(0), d.Children[0]
 			}
 			for _, fam := range []string{"inet", "inet6"} {
 				as := unit.Path("family", fam, "address")

@@ -93,6 +93,10 @@ func run(t *testing.T, r rule.Rule, name, text string, inv *inventory.Config) []
 
 func TestRules(t *testing.T) {
 	H, M, L, C := rule.High, rule.Medium, rule.Low, rule.Critical
+	// core lists pe1 as an interior device, exposed as an exposed one:
+	// only the former changes what the external-interface rules see.
+	core := &inventory.Config{Devices: []inventory.Device{{Name: "pe1", Role: "core"}}}
+	exposed := &inventory.Config{Devices: []inventory.Device{{Name: "pe1", Exposed: true}}}
 	edge := &inventory.Config{Devices: []inventory.Device{{Name: "core1", Role: "core"}, {Name: "pe9", Exposed: true, Loopbacks: []netip.Addr{netip.MustParseAddr("10.255.9.9")}}}}
 	tests := []struct {
 		id, section string
@@ -112,9 +116,30 @@ func TestRules(t *testing.T) {
 		{"HARD-032", "nxos-fail", nil, []got{{"HARD-032", []int{3}, H, ""}}},
 		{"HARD-032", "nxos-pass", nil, nil},
 
+		{"HARD-034", "ios-fail", nil, []got{{"HARD-034", []int{2, 3}, M, "unverified"}}},
+		{"HARD-034", "ios-fail", core, nil},
+		{"HARD-034", "ios-fail", exposed, []got{{"HARD-034", []int{2, 3}, M, "unverified"}}},
+		{"HARD-034", "ios-fail-bgp", nil, []got{{"HARD-034", []int{2, 6}, M, "unverified"}}},
+		{"HARD-034", "ios-pass", nil, nil},
+		{"HARD-034", "ios-pass-iface", nil, nil},
+		{"HARD-034", "nxos-fail", nil, []got{{"HARD-034", []int{3, 4}, M, "unverified"}}},
+		{"HARD-034", "nxos-pass", nil, nil},
+		{"HARD-034", "iosxr-fail", nil, []got{{"HARD-034", []int{3, 4}, M, "unverified"}}},
+		{"HARD-034", "iosxr-pass", nil, nil},
+		{"HARD-034", "junos-fail", nil, []got{{"HARD-034", []int{3, 2, 4}, M, "unverified"}}},
+		{"HARD-034", "junos-pass", nil, nil},
+		{"HARD-034", "eos-fail", nil, []got{{"HARD-034", []int{2, 3}, M, "unverified"}}},
+		{"HARD-034", "eos-pass", nil, nil},
+		{"HARD-034", "eos-pass-global", nil, nil},
+
 		{"HARD-035", "ios-fail", nil, []got{{"HARD-035", []int{2}, M, ""}, {"HARD-035", []int{3}, M, ""}}},
 		{"HARD-035", "ios-absent", nil, []got{{"HARD-035", nil, M, ""}}},
 		{"HARD-035", "ios-pass", nil, nil},
+
+		{"HARD-036", "ios-fail", nil, []got{{"HARD-036", []int{4, 5}, M, "unverified"}, {"HARD-036", []int{7}, L, ""}}},
+		{"HARD-036", "ios-fail", core, []got{{"HARD-036", []int{4, 7}, L, ""}}},
+		{"HARD-036", "ios-pass", nil, nil},
+		{"HARD-036", "ios-pass-iface", nil, nil},
 
 		{"HARD-037", "ios-fail", nil, []got{{"HARD-037", []int{4}, L, ""}}},
 		{"HARD-037", "ios-pass", nil, nil},
@@ -138,6 +163,17 @@ func TestRules(t *testing.T) {
 		{"HARD-040", "junos-fail", nil, []got{{"HARD-040", []int{5}, H, ""}, {"HARD-040", []int{7}, H, ""}}},
 		{"HARD-040", "junos-pass", nil, nil},
 
+		{"HARD-041", "ios-fail", nil, []got{{"HARD-041", []int{5, 2}, M, ""}, {"HARD-041", []int{6}, M, ""}}},
+		{"HARD-041", "ios-fail-explicit", nil, []got{{"HARD-041", []int{3}, M, ""}, {"HARD-041", []int{2}, M, "unverified"}}},
+		{"HARD-041", "ios-pass", nil, nil},
+		{"HARD-041", "ios-pass-nohttps", nil, nil},
+		{"HARD-041", "nxos-fail", nil, []got{{"HARD-041", []int{2}, M, ""}, {"HARD-041", []int{3}, M, ""}}},
+		{"HARD-041", "nxos-pass", nil, nil},
+		{"HARD-041", "junos-fail", nil, []got{{"HARD-041", []int{5}, M, ""}}},
+		{"HARD-041", "junos-pass", nil, nil},
+		{"HARD-041", "eos-fail", nil, []got{{"HARD-041", []int{4}, M, ""}, {"HARD-041", []int{6}, M, ""}}},
+		{"HARD-041", "eos-pass", nil, nil},
+
 		{"HARD-042", "ios-fail", nil, []got{{"HARD-042", []int{2}, H, ""}, {"HARD-042", nil, H, ""}, {"HARD-042", []int{3}, H, ""}}},
 		{"HARD-042", "ios-fail-level", nil, []got{{"HARD-042", []int{3}, H, ""}}},
 		{"HARD-042", "ios-pass", nil, nil},
@@ -153,6 +189,13 @@ func TestRules(t *testing.T) {
 		{"HARD-042", "eos-fail", nil, []got{{"HARD-042", []int{2}, H, ""}}},
 		{"HARD-042", "eos-absent", nil, []got{{"HARD-042", nil, H, ""}}},
 		{"HARD-042", "eos-pass", nil, nil},
+
+		{"HARD-043", "ios-fail", nil, []got{{"HARD-043", []int{2}, M, ""}, {"HARD-043", []int{3}, L, ""}}},
+		{"HARD-043", "ios-pass", nil, nil},
+		{"HARD-043", "nxos-fail", nil, []got{{"HARD-043", []int{2}, M, ""}, {"HARD-043", []int{3}, L, ""}}},
+		{"HARD-043", "nxos-pass", nil, nil},
+		{"HARD-043", "junos-fail", nil, []got{{"HARD-043", []int{2}, M, ""}, {"HARD-043", []int{3}, M, ""}, {"HARD-043", []int{5}, L, ""}}},
+		{"HARD-043", "junos-pass", nil, nil},
 
 		{"HARD-044", "ios-fail", nil, []got{{"HARD-044", []int{2}, M, ""}, {"HARD-044", []int{3}, M, ""}}},
 		{"HARD-044", "ios-uptime", nil, []got{{"HARD-044", []int{1}, M, ""}, {"HARD-044", []int{2}, M, ""}}},
@@ -221,6 +264,42 @@ func TestRules(t *testing.T) {
 		{"HARD-051", "iosxr-pass", nil, nil},
 		{"HARD-051", "eos-fail", nil, []got{{"HARD-051", []int{4}, M, ""}}},
 		{"HARD-051", "eos-pass", nil, nil},
+
+		{"HARD-052", "ios-fail", nil, []got{{"HARD-052", []int{2, 3}, M, "unverified"}, {"HARD-052", []int{5, 6, 8}, L, "unverified"}, {"HARD-052", []int{9, 10}, M, "unverified"}}},
+		{"HARD-052", "ios-fail", core, nil},
+		{"HARD-052", "ios-pass", nil, nil},
+		{"HARD-052", "iosxr-fail", nil, []got{{"HARD-052", []int{2, 6}, M, "unverified"}}},
+		{"HARD-052", "iosxr-pass", nil, nil},
+		{"HARD-052", "junos-fail", nil, []got{{"HARD-052", []int{2}, M, "unverified"}}},
+		{"HARD-052", "junos-pass", nil, nil},
+		{"HARD-052", "eos-fail", nil, []got{{"HARD-052", []int{2, 3, 6}, M, "unverified"}}},
+		{"HARD-052", "eos-pass", nil, nil},
+
+		{"HARD-053", "ios-fail", nil, []got{{"HARD-053", []int{14}, M, ""}, {"HARD-053", []int{4}, M, ""}, {"HARD-053", []int{7}, M, ""}, {"HARD-053", []int{10}, M, ""}}},
+		{"HARD-053", "ios-fail-absent", nil, []got{{"HARD-053", []int{2}, M, ""}, {"HARD-053", []int{4}, M, ""}}},
+		{"HARD-053", "ios-pass", nil, nil},
+		{"HARD-053", "iosxr-fail", nil, []got{{"HARD-053", []int{8}, M, ""}, {"HARD-053", []int{5}, M, ""}, {"HARD-053", []int{2}, M, ""}}},
+		{"HARD-053", "iosxr-pass", nil, nil},
+		{"HARD-053", "junos-fail", nil, []got{{"HARD-053", []int{2}, M, ""}, {"HARD-053", []int{3}, M, ""}, {"HARD-053", []int{4}, M, ""}}},
+		{"HARD-053", "junos-pass", nil, nil},
+		{"HARD-053", "eos-fail", nil, []got{{"HARD-053", []int{8}, M, ""}, {"HARD-053", []int{4}, M, ""}}},
+		{"HARD-053", "eos-pass", nil, nil},
+
+		{"HARD-054", "ios-fail", nil, []got{{"HARD-054", []int{3}, M, ""}, {"HARD-054", []int{4}, M, ""}}},
+		{"HARD-054", "ios-pass", nil, nil},
+		{"HARD-054", "iosxr-fail", nil, []got{{"HARD-054", []int{4}, M, ""}}},
+		{"HARD-054", "iosxr-pass", nil, nil},
+		{"HARD-054", "junos-fail", nil, []got{{"HARD-054", []int{4}, M, ""}}},
+		{"HARD-054", "junos-pass", nil, nil},
+
+		{"HARD-055", "ios-fail", nil, []got{{"HARD-055", []int{4}, M, ""}, {"HARD-055", []int{5}, M, ""}, {"HARD-055", []int{6}, M, ""}, {"HARD-055", []int{9}, M, ""}, {"HARD-055", []int{12}, M, ""}, {"HARD-055", []int{7}, M, ""}, {"HARD-055", []int{2}, M, ""}}},
+		{"HARD-055", "ios-pass", nil, nil},
+		{"HARD-055", "iosxr-fail", nil, []got{{"HARD-055", []int{3}, M, ""}, {"HARD-055", []int{4}, M, ""}, {"HARD-055", []int{5}, M, ""}}},
+		{"HARD-055", "iosxr-pass", nil, nil},
+		{"HARD-055", "junos-fail", nil, []got{{"HARD-055", []int{1}, M, ""}, {"HARD-055", []int{2}, M, ""}, {"HARD-055", []int{6}, M, ""}, {"HARD-055", []int{4}, M, ""}, {"HARD-055", []int{5}, M, ""}}},
+		{"HARD-055", "junos-pass", nil, nil},
+		{"HARD-055", "eos-fail", nil, []got{{"HARD-055", []int{4}, M, ""}, {"HARD-055", []int{5}, M, ""}, {"HARD-055", []int{6}, M, ""}, {"HARD-055", []int{9}, M, ""}, {"HARD-055", []int{10}, M, ""}}},
+		{"HARD-055", "eos-pass", nil, nil},
 
 		{"HARD-057", "ios-fail", nil, []got{{"HARD-057", []int{10}, H, ""}}},
 		{"HARD-057", "ios-pass", nil, nil},

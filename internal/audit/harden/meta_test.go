@@ -41,8 +41,8 @@ func TestMetadata(t *testing.T) {
 // TestNoSecrets runs every rule over the fixtures that carry passwords and
 // communities and checks that neither messages nor evidence show them.
 func TestNoSecrets(t *testing.T) {
-	secrets := []string{"Secret123", "Secret456", "CorrectHorseBattery", "public", "mycomm", "FAKEHASH", "0822455D0A16"}
-	for _, file := range []string{"hard040.txt", "hard058.txt"} {
+	secrets := []string{"Secret123", "Secret456", "CorrectHorseBattery", "public", "mycomm", "FAKEHASH", "0822455D0A16", "$9$/E6g9tO1IcSrvfTCu1hKv"}
+	for _, file := range []string{"hard040.txt", "hard053.txt", "hard055.txt", "hard058.txt"} {
 		for name, text := range sections(t, file) {
 			v, _ := device.ParseVendor(strings.SplitN(name, "-", 2)[0])
 			cfg, err := device.Parse(name, []byte(text), v)
