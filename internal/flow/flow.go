@@ -98,7 +98,7 @@ type Record struct {
 
 	// InIf and OutIf are SNMP ifIndexes (for sFlow, only when the sample
 	// names a single interface).
-	InIf, OutIf uint32
+	InIf, OutIf  uint32
 	SrcAS, DstAS uint32
 
 	// Start and End are the flow's first and last packet times, Unix

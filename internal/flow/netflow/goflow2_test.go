@@ -59,6 +59,26 @@ func newGoflow2(t testing.TB) *goflow2 {
 }
 
 func (g *goflow2) decode(exporter netip.Addr, b []byte) ([]peerRecord, error) {
+	msgs, err := g.decodeRaw(exporter, b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]peerRecord, 0, len(msgs))
+	for _, m := range msgs {
+		fm := m.(*gfproto.ProtoProducerMessage)
+		src, _ := netip.AddrFromSlice(fm.SrcAddr)
+		dst, _ := netip.AddrFromSlice(fm.DstAddr)
+		out = append(out, peerRecord{
+			SrcAddr: src, DstAddr: dst, SrcPort: uint16(fm.SrcPort), DstPort: uint16(fm.DstPort),
+			Proto: uint8(fm.Proto), Bytes: fm.Bytes, Packets: fm.Packets, SamplingRate: uint32(fm.SamplingRate),
+			InIf: fm.InIf, OutIf: fm.OutIf, Start: int64(fm.TimeFlowStartNs), End: int64(fm.TimeFlowEndNs),
+		})
+	}
+	return out, nil
+}
+
+// decodeRaw returns goflow2's flow messages for one datagram.
+func (g *goflow2) decodeRaw(exporter netip.Addr, b []byte) ([]any, error) {
 	if len(b) < 2 {
 		return nil, fmt.Errorf("short")
 	}
@@ -110,18 +130,7 @@ func (g *goflow2) decode(exporter netip.Addr, b []byte) ([]peerRecord, error) {
 	default:
 		return nil, fmt.Errorf("version")
 	}
-	out := make([]peerRecord, 0, len(msgs))
-	for _, m := range msgs {
-		fm := m.(*gfproto.ProtoProducerMessage)
-		src, _ := netip.AddrFromSlice(fm.SrcAddr)
-		dst, _ := netip.AddrFromSlice(fm.DstAddr)
-		out = append(out, peerRecord{
-			SrcAddr: src, DstAddr: dst, SrcPort: uint16(fm.SrcPort), DstPort: uint16(fm.DstPort),
-			Proto: uint8(fm.Proto), Bytes: fm.Bytes, Packets: fm.Packets, SamplingRate: uint32(fm.SamplingRate),
-			InIf: fm.InIf, OutIf: fm.OutIf, Start: int64(fm.TimeFlowStartNs), End: int64(fm.TimeFlowEndNs),
-		})
-	}
-	return out, nil
+	return msgs, nil
 }
 
 // knownDifferences lists, per corpus case, the fields where seawall and
