@@ -90,6 +90,11 @@ func (s stored) cleartext() bool {
 // description of a secret that may appear in a message.
 func (s stored) kind(v device.Vendor) string {
 	switch {
+	case v == device.Junos && s.typ == "" && !strings.HasPrefix(s.val, "$"):
+		// Junos stores only crypt hashes under encrypted-password; any
+		// other value is a placeholder a backup tool wrote (Oxidized masks
+		// them) or a hand edit, so its strength cannot be told.
+		return "a value that is not a crypt hash (masked by a backup tool, or hand-edited)"
 	case s.cleartext():
 		return "type 0 cleartext"
 	case s.typ == "4":

@@ -99,8 +99,6 @@ var fixtures = []struct {
 		{ID: "HARD-003", Lines: []int{39}},
 		{ID: "HARD-004"},
 		{ID: "HARD-005", Lines: []int{13}},
-		{ID: "HARD-008", Unverified: true},
-		{ID: "HARD-009", Unverified: true},
 		{ID: "HARD-011", Lines: []int{8, 26, 27}},
 		{ID: "HARD-012", Lines: []int{30}},
 		{ID: "HARD-014"},

@@ -21,10 +21,9 @@ func httpRule() rule.Rule {
 which Salt Typhoon used at scale; CISA-EVH says to always disable the
 non-encrypted web server, which also sends credentials in cleartext.
 
-` + "`ip http server`" + ` fails and ` + "`no ip http server`" + ` passes. IOS prints one or the
-other in a full running configuration; when neither is there (an excerpt
-or a platform that omits it) the hit is marked unverified, because the
-default differs by platform and release.`,
+` + "`ip http server`" + ` fails; ` + "`no ip http server`" + `, or no such line, passes: Cisco's
+CVE-2023-20198 advisory tells operators to look for the line in the running
+configuration, because IOS and IOS-XE print it whenever the server is on.`,
 		Remediation: map[device.Vendor]string{device.IOS: "no ip http server"},
 		References:  []string{refEVH, urlEVH, refWebUI, urlWebUI, refXEHG},
 		ATTACK:      []string{attackPublicFacing, attackSniffing},
@@ -36,13 +35,7 @@ func iosHTTP(c *device.Config) []rule.Hit {
 	if n := c.First("ip", "http", "server"); n != nil {
 		return []rule.Hit{{Message: "the plain-HTTP management server is enabled (ip http server)", Nodes: []*device.Node{n}}}
 	}
-	if c.First("no", "ip", "http", "server") != nil {
-		return nil
-	}
-	return []rule.Hit{{
-		Message:    "no ip http server line; the HTTP server's default state differs by platform and release",
-		Confidence: unverified,
-	}}
+	return nil
 }
 
 // HARD-009: HTTPS server on IOS-XE.
@@ -63,8 +56,8 @@ restrict it, use TLS 1.2 or 1.3 and a CA-issued certificate.
 a missing ` + "`ip http access-class`" + ` (or one whose ACL is undefined or permits
 any source), a self-signed ` + "`ip http secure-trustpoint TP-self-signed-…`" + `, no
 ` + "`ip http authentication aaa|local`" + ` (the default is the enable password), and
-an ` + "`ip http tls-version`" + ` below TLSv1.2. When neither form is in the
-configuration the hit is marked unverified, as for HARD-008. Whether the
+an ` + "`ip http tls-version`" + ` below TLSv1.2. No ` + "`ip http secure-server`" + ` line passes, as
+for HARD-008: the running configuration shows it whenever it is on. Whether the
 server is reachable from an internet-facing interface needs device state
 and is not checked.`,
 		Remediation: map[device.Vendor]string{
@@ -79,13 +72,7 @@ and is not checked.`,
 func iosHTTPS(c *device.Config) []rule.Hit {
 	s := c.First("ip", "http", "secure-server")
 	if s == nil {
-		if c.First("no", "ip", "http", "secure-server") != nil {
-			return nil
-		}
-		return []rule.Hit{{
-			Message:    "no ip http secure-server line; the HTTPS server's default state differs by platform and release",
-			Confidence: unverified,
-		}}
+		return nil
 	}
 	var hits []rule.Hit
 	if ac := c.First("ip", "http", "access-class"); ac == nil {
