@@ -219,11 +219,12 @@ func TestRules(t *testing.T) {
 		{"HARD-047", "ios-fail", nil, []got{{"HARD-047", []int{2}, M, ""}, {"HARD-047", nil, M, ""}, {"HARD-047", []int{2}, M, ""}}},
 		{"HARD-047", "ios-absent", nil, []got{{"HARD-047", nil, M, ""}}},
 		{"HARD-047", "ios-pass", nil, nil},
-		{"HARD-047", "nxos-fail", nil, []got{{"HARD-047", []int{4}, M, ""}}},
+		{"HARD-047", "nxos-fail", nil, []got{{"HARD-047", []int{3, 4}, M, ""}}},
 		{"HARD-047", "nxos-pass", nil, nil},
 		{"HARD-047", "iosxr-fail", nil, []got{{"HARD-047", []int{4}, M, ""}, {"HARD-047", []int{2}, M, ""}}},
 		{"HARD-047", "iosxr-pass", nil, nil},
 		{"HARD-047", "junos-fail", nil, []got{{"HARD-047", []int{2}, M, ""}, {"HARD-047", []int{2}, M, ""}, {"HARD-047", []int{2}, M, ""}}},
+		{"HARD-047", "junos-untrusted", nil, []got{{"HARD-047", []int{5, 6}, M, ""}}},
 		{"HARD-047", "junos-pass", nil, nil},
 
 		{"HARD-048", "ios-fail", nil, []got{{"HARD-048", []int{2}, L, ""}}},

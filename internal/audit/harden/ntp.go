@@ -13,7 +13,9 @@ func hard047() rule.Rule {
 		ID: "HARD-047", Title: "Authenticated NTP from at least two sources", Kind: rule.Hardening, Severity: rule.Medium,
 		Platforms: rule.Platforms(device.IOS, device.NXOS, device.IOSXR, device.Junos),
 		Doc: "Forged time breaks log correlation and certificate checks; one unauthenticated source is easy to " +
-			"spoof. Reported: no NTP server; servers without `key`; no `ntp authenticate` (Junos: no " +
+			"spoof. Reported: no NTP server; servers without a usable `key` (the key must be defined with " +
+			"`authentication-key` and listed as `trusted-key`, or the source must use NTS on Junos); no " +
+			"`ntp authenticate` (Junos: no " +
 			"`trusted-key`); fewer than two servers. Keyword order varies on NX-OS, so words are matched, not lines. " +
 			"Whether the keys match the servers' needs `show ntp associations` and is not checked.",
 		Remediation: map[device.Vendor]string{
@@ -41,13 +43,25 @@ func ntpOf(c *device.Config) ntpSetup {
 	s := ntpSetup{keyed: func(n *device.Node) bool { return n.Has("key") }, authWord: "ntp authenticate"}
 	switch c.Vendor {
 	case device.IOS, device.NXOS:
+		trusted := map[string]bool{}
 		for _, n := range c.Top() {
 			switch {
 			case n.Hit("ntp", "server"), n.Hit("ntp", "peer"):
 				s.servers = append(s.servers, n)
 			case n.Hit("ntp", "authenticate"):
 				s.authenticated = true
+			case n.Hit("ntp", "trusted-key"):
+				// `ntp trusted-key 1` or a range `ntp trusted-key 1 - 3`.
+				trusted[n.Word(2)] = true
+				if n.Word(3) == "-" {
+					trusted["range"] = true
+				}
 			}
+		}
+		s.keyed = func(n *device.Node) bool {
+			k := n.After("key")
+			// An untrusted key is not used; a range is accepted as trusted.
+			return k != "" && (trusted[k] || trusted["range"] || len(trusted) == 0 && !s.authenticated)
 		}
 	case device.IOSXR:
 		for _, ntp := range c.Find("ntp") {
@@ -73,7 +87,19 @@ func ntpOf(c *device.Config) ntpSetup {
 		s.anchor = ntp
 		s.authWord = "trusted-key"
 		s.authenticated = ntp.Path("trusted-key") != nil
-		s.keyed = func(n *device.Node) bool { return n.Path("key") != nil }
+		s.keyed = func(n *device.Node) bool {
+			if n.Path("nts") != nil {
+				return true // RFC 8915 Network Time Security authenticates the server
+			}
+			k := n.Path("key")
+			if k == nil || len(k.Children) == 0 {
+				return false
+			}
+			id := k.Children[0].Words[0]
+			// A key that is not defined, or defined but not trusted, is
+			// not used: the time is accepted unauthenticated.
+			return ntp.Path("authentication-key", id) != nil && ntp.Path("trusted-key", id) != nil
+		}
 		for _, kind := range []string{"server", "peer"} {
 			for _, k := range ntp.Find(kind) {
 				for _, srv := range k.Children {
@@ -100,7 +126,7 @@ func checkNTPAuth(d *rule.Device) []rule.Hit {
 		}
 	}
 	if len(open) > 0 {
-		hits = append(hits, hit(fmt.Sprintf("%d of %d NTP sources have no `key`: their time is accepted unauthenticated", len(open), len(s.servers)), open...))
+		hits = append(hits, hit(fmt.Sprintf("%d of %d NTP sources have no defined, trusted `key`: their time is accepted unauthenticated", len(open), len(s.servers)), open...))
 	}
 	if !s.authenticated {
 		hits = append(hits, absent("no `"+s.authWord+"`: NTP keys are not enforced", s.anchor))

@@ -142,7 +142,9 @@ func bgpAuth(c *device.Config) []rule.Hit {
 	if len(open) == 0 {
 		return nil
 	}
-	return []rule.Hit{hit(fmt.Sprintf("%d of %d BGP neighbours have no password, keychain or TCP-AO: %s", len(open), n, strings.Join(addrs, ", ")), open...)}
+	// Count neighbours, not the statements that define them: a peer group
+	// is one statement for many neighbours.
+	return []rule.Hit{hit(fmt.Sprintf("%d of %d BGP neighbours have no password, keychain or TCP-AO: %s", len(addrs), n, strings.Join(addrs, ", ")), open...)}
 }
 
 func ciscoOSPFAuth(c *device.Config) []rule.Hit {
