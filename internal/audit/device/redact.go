@@ -12,7 +12,7 @@ var secretKeys = map[string]bool{
 	"message-digest-key": false, "simple-password": true, "value": true, "encrypted": true, "localizedkey": true,
 	"shared-secret": true, "wpa-psk": true, "authentication": false, "plain-text-password-value": true,
 	"ssh-rsa": true, "ssh-ed25519": true, "ssh-ecdsa": true, "ssh-dsa": true, "pre-shared": false,
-	"auth-password": true, "privacy-password": true, "passphrase": true, "rsa-pubkey": false, "key-hash": true,
+	"auth-password": true, "privacy-password": true, "set-key": true, "passphrase": true, "rsa-pubkey": false, "key-hash": true,
 }
 
 // typeWords may sit between a secret keyword and the secret itself.

@@ -106,6 +106,7 @@ func TestRedactGaps(t *testing.T) {
 		{Junos, `set system archival configuration archive-sites "ftp://backup:S3cr3t@192.0.2.9/cfg"`, `set system archival configuration archive-sites "ftp://backup:<secret>@192.0.2.9/cfg"`},
 		{IOS, " path ftp://u:S3cr3t@192.0.2.9/$h", " path ftp://u:<secret>@192.0.2.9/$h"},
 		{IOS, "snmp-server group G v3 auth read V", "snmp-server group G v3 auth read V"},
+		{IOS, " security wpa psk set-key hex 0 S3cr3tPSK", " security wpa psk set-key hex 0 <type 0 cleartext>"},
 		{IOS, "ntp authentication-key 1 md5 S3cr3t 7", "ntp authentication-key 1 md5 <secret> 7"},
 		{IOSXR, "snmp-server user u g v3 auth md5 encrypted S3cr3t priv des56 encrypted S3cr3t2", "snmp-server user u g v3 auth md5 encrypted <encrypted secret> priv des56 encrypted <encrypted secret>"},
 	} {
