@@ -70,11 +70,11 @@ const (
 // times collects a record's time fields until the record is complete,
 // because relative times need fields that may come later (systemInit).
 type times struct {
-	start, end         int64 // Unix ns, 0 = absent
-	startUp, endUp     uint32
-	hasStartUp, hasEnd bool
-	hasEndUp           bool
-	sysInit            int64 // Unix ms, 0 = absent
+	start, end     int64 // Unix ns, 0 = absent
+	startUp, endUp uint32
+	hasStartUp     bool
+	hasEndUp       bool
+	sysInit        int64 // Unix ms, 0 = absent
 }
 
 // flowRecord decodes one data record into r and returns its length.
