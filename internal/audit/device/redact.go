@@ -69,6 +69,11 @@ func Redact(v Vendor, line string) string {
 			// sits before the type.
 			j += 2
 		}
+		if j+1 < len(words) && isKeyID(words[j]) && !typeWords[words[j]] &&
+			(secretKeys[strings.Trim(words[j+1], `";`)] || typeWords[strings.Trim(words[j+1], `";`)] || strings.HasPrefix(words[j+1], "<")) {
+			// `ntp authentication-key 3 hmac-sha1 KEY`: 3 is the key's number.
+			j++
+		}
 		for j < len(words) && typeWords[strings.Trim(words[j], `";`)] && j+1 < len(words) {
 			typ = strings.Trim(words[j], `";`)
 			j++
@@ -76,24 +81,9 @@ func Redact(v Vendor, line string) string {
 		if j >= len(words) {
 			continue
 		}
-		val := strings.Trim(words[j], `";`)
 		if end, ok := marker(words, j); ok {
 			// Already redacted: leave the marker as it is.
 			i = end
-			continue
-		}
-		if isKeyID(val) && j+1 < len(words) && (secretKeys[strings.Trim(words[j+1], `";`)] || typeWords[strings.Trim(words[j+1], `";`)]) {
-			// `ntp authentication-key 1 md5 KEY`: 1 is the key's number.
-			continue
-		}
-		if notSecrets[val] || val == "" || (secretKeys[val] && j+1 < len(words)) {
-			// Syntax, or another keyword whose own value follows.
-			continue
-		}
-		snmpCommunity := i > 0 && (words[i-1] == "snmp" || words[i-1] == "snmp-server")
-		if w == "community" && !junosCommunity && !snmpCommunity {
-			// Only SNMP communities are secrets; route-map and BGP
-			// communities are values such as 65535:666.
 			continue
 		}
 		end := j
@@ -104,6 +94,26 @@ func Redact(v Vendor, line string) string {
 				end++
 			}
 			end = min(end, len(words)-1)
+		}
+		val := strings.Trim(strings.Join(words[j:end+1], " "), `"; `)
+		if notSecrets[val] || val == "" || (end == j && secretKeys[val] && j+1 < len(words)) {
+			// Syntax, or another keyword whose own value follows.
+			continue
+		}
+		snmpCommunity := i > 0 && (words[i-1] == "snmp" || words[i-1] == "snmp-server")
+		if w == "community" && !junosCommunity && !snmpCommunity {
+			// Only SNMP communities are secrets; route-map and BGP
+			// communities are values such as 65535:666.
+			continue
+		}
+		if typ == "0" && end == j {
+			// An explicit cleartext value is unquoted and may hold spaces
+			// (`password 0 two words secret 0 ...`): it runs to the next
+			// secret keyword or the end of the line. Hiding a trailing
+			// option too is the safe error.
+			for end+1 < len(words) && !secretKeys[strings.Trim(words[end+1], `";`)] {
+				end++
+			}
 		}
 		semi := ""
 		if strings.HasSuffix(words[end], ";") {

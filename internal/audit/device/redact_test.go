@@ -107,7 +107,11 @@ func TestRedactGaps(t *testing.T) {
 		{IOS, " path ftp://u:S3cr3t@192.0.2.9/$h", " path ftp://u:<secret>@192.0.2.9/$h"},
 		{IOS, "snmp-server group G v3 auth read V", "snmp-server group G v3 auth read V"},
 		{IOS, " security wpa psk set-key hex 0 S3cr3tPSK", " security wpa psk set-key hex 0 <type 0 cleartext>"},
-		{IOS, "ntp authentication-key 1 md5 S3cr3t 7", "ntp authentication-key 1 md5 <secret> 7"},
+		{IOS, " mgmtuser username u password 0 MGMT S3cr3t secret 0 MGMT S3cr3t2", " mgmtuser username u password 0 <type 0 cleartext> secret 0 <type 0 cleartext>"},
+		{IOS, "ntp authentication-key 3 hmac-sha1 S3cr3tKey", "ntp authentication-key 3 hmac-sha1 <hmac-sha1 secret>"},
+		{IOS, "ntp authentication-key 42 hmac-sha2-256 S3cr3tKey", "ntp authentication-key 42 hmac-sha2-256 <hmac-sha2-256 secret>"},
+		{Junos, `set system root-authentication encrypted-password " S3cr3t "`, `set system root-authentication encrypted-password <secret>`},
+		{IOS, "ntp authentication-key 1 md5 S3cr3t 7", "ntp authentication-key 1 md5 <md5 secret> 7"},
 		{IOSXR, "snmp-server user u g v3 auth md5 encrypted S3cr3t priv des56 encrypted S3cr3t2", "snmp-server user u g v3 auth md5 encrypted <encrypted secret> priv des56 encrypted <encrypted secret>"},
 	} {
 		got := Redact(tc.v, tc.line)
