@@ -111,7 +111,6 @@ type Report struct {
 type Auditor struct {
 	opt     Options
 	devices []Device
-	finds   []rule.Finding
 	// showVersions holds `show version` outputs by file stem, to pair with
 	// configurations of the same stem that state no version themselves.
 	showVersions map[string]rule.Software
