@@ -7,51 +7,26 @@ package rule
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/inventory"
+	"github.com/seawall/seawall/internal/severity"
 )
 
-// Severity orders findings; the zero value is Info.
-type Severity int
+// Severity is seawall's shared severity scale.
+type Severity = severity.Level
 
 // Severities, lowest first.
 const (
-	Info Severity = iota
-	Low
-	Medium
-	High
-	Critical
+	Info     = severity.Info
+	Low      = severity.Low
+	Medium   = severity.Medium
+	High     = severity.High
+	Critical = severity.Critical
 )
 
-var severityNames = []string{"info", "low", "medium", "high", "critical"}
-
-func (s Severity) String() string {
-	if s < 0 || int(s) >= len(severityNames) {
-		return fmt.Sprintf("severity(%d)", int(s))
-	}
-	return severityNames[s]
-}
-
 // ParseSeverity reads a severity name (case-insensitive).
-func ParseSeverity(s string) (Severity, error) {
-	i := slices.Index(severityNames, strings.ToLower(strings.TrimSpace(s)))
-	if i < 0 {
-		return 0, fmt.Errorf("severity %q is not one of %s", s, strings.Join(severityNames[1:], ", "))
-	}
-	return Severity(i), nil
-}
-
-// MarshalText writes the name, for JSON.
-func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText reads the name.
-func (s *Severity) UnmarshalText(b []byte) error {
-	v, err := ParseSeverity(string(b))
-	*s = v
-	return err
-}
+func ParseSeverity(s string) (Severity, error) { return severity.Parse(s) }
 
 // Kind says what a rule looks for.
 type Kind string
