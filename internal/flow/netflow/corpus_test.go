@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/seawall/seawall/internal/flow"
-	"github.com/seawall/seawall/internal/flow/flowtest"
+	"github.com/seawall/seawall/internal/flow/capture"
 	"github.com/seawall/seawall/internal/flow/netflow"
 	"github.com/seawall/seawall/internal/testenv"
 )
@@ -46,7 +46,7 @@ func loadInputs(t *testing.T, files []string) []input {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ds, err := flowtest.UDP(b)
+		ds, err := capture.UDP(b)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

@@ -11,14 +11,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seawall/seawall/internal/flow"
-	"github.com/seawall/seawall/internal/flow/flowtest"
+	"github.com/seawall/seawall/internal/flow/capture"
 	"github.com/seawall/seawall/internal/flow/sflow"
 	"github.com/seawall/seawall/internal/testenv"
 )
 
 // readCapture returns a capture's UDP datagrams: tcpdump-sflow/* from
 // testdata (BSD), others from ../shared/data/flows (AGPL, read in place).
-func readCapture(t testing.TB, name string) []flowtest.Datagram {
+func readCapture(t testing.TB, name string) []capture.Datagram {
 	t.Helper()
 	var p string
 	if rest, ok := strings.CutPrefix(name, "tcpdump-sflow/"); ok {
@@ -30,7 +30,7 @@ func readCapture(t testing.TB, name string) []flowtest.Datagram {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := flowtest.UDP(b)
+	ds, err := capture.UDP(b)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

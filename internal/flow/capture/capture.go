@@ -1,7 +1,8 @@
-// Package flowtest holds test helpers for the flow decoders: it extracts
-// UDP datagrams (the exporter address and the payload) from pcap and
-// pcapng captures, so tests can replay real captures without a socket.
-package flowtest
+// Package capture extracts UDP datagrams (the exporter address, ports,
+// capture time and payload) from pcap and pcapng captures, for offline
+// decoding (`seawall flows decode`), replay to a collector (`seawall flows
+// replay`) and tests. It reads bytes; the caller opens the file.
+package capture
 
 import (
 	"bytes"
@@ -21,7 +22,9 @@ type Datagram struct {
 	Frame            int
 	Src              netip.Addr
 	SrcPort, DstPort uint16
-	Payload          []byte
+	// Time is the capture timestamp, Unix nanoseconds.
+	Time    int64
+	Payload []byte
 }
 
 type packetSource interface {
@@ -54,7 +57,7 @@ func UDP(capture []byte) ([]Datagram, error) {
 	}
 	var out []Datagram
 	for frame := 1; ; frame++ {
-		data, _, err := src.ReadPacketData()
+		data, ci, err := src.ReadPacketData()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -74,6 +77,7 @@ func UDP(capture []byte) ([]Datagram, error) {
 		}
 		out = append(out, Datagram{
 			Frame:   frame,
+			Time:    ci.Timestamp.UnixNano(),
 			Src:     addr,
 			SrcPort: uint16(udp.SrcPort),
 			DstPort: uint16(udp.DstPort),
