@@ -37,6 +37,9 @@ var toolPackages = map[string]string{
 	"softflowd": "softflowd",
 	"pmacctd":   "pmacct",
 	"nfacctd":   "pmacct",
+	"nfcapd":    "nfdump",
+	"sfcapd":    "nfdump",
+	"nfdump":    "nfdump",
 	"tshark":    "tshark",
 	"chromium":  "chromium",
 	// Parsers the block export tests hand their outputs to.
