@@ -38,10 +38,12 @@ var toolPackages = map[string]string{
 	"pmacctd":   "pmacct",
 	"nfacctd":   "pmacct",
 	"nfcapd":    "nfdump",
-	"sfcapd":    "nfdump",
 	"nfdump":    "nfdump",
-	"tshark":    "tshark",
-	"chromium":  "chromium",
+	// Debian builds nfdump without sFlow (no sfcapd); pmacct's sfacctd is
+	// the reference sFlow collector.
+	"sfacctd":  "pmacct",
+	"tshark":   "tshark",
+	"chromium": "chromium",
 	// Parsers the block export tests hand their outputs to.
 	"unshare":           "util-linux",
 	"ipset":             "ipset",
