@@ -373,9 +373,22 @@ const templateMagic = "SWNT\x01"
 // can persist templates across restarts and decode data at once instead
 // of waiting for the next template refresh.
 func (d *Decoder) AppendTemplates(b []byte) []byte {
+	return d.AppendTemplatesOf(b, d.Exporters())
+}
+
+// AppendTemplatesOf is AppendTemplates for the named exporters only (in
+// the order given; unknown ones are skipped). A collector whose readers
+// each import every saved template uses it to save only the exporters a
+// reader hears, so that a reader's stale imported copy never overwrites
+// the live template another reader holds.
+func (d *Decoder) AppendTemplatesOf(b []byte, exporters []netip.Addr) []byte {
 	b = append(b, templateMagic...)
-	for _, a := range d.Exporters() {
-		e := d.exporters[a]
+	for _, a := range exporters {
+		a = a.Unmap()
+		e, ok := d.exporters[a]
+		if !ok {
+			continue
+		}
 		keys := make([]tkey, 0, len(e.templates))
 		for k := range e.templates {
 			keys = append(keys, k)

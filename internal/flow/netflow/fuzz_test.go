@@ -173,3 +173,14 @@ func TestSamplingOverride(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendTemplatesOf(t *testing.T) {
+	d, _, _ := steady(t, "ipfix_test_mikrotik_tpl.dat", "ipfix_test_mikrotik_data258.dat")
+	if got, want := d.AppendTemplatesOf(nil, []netip.Addr{datExporter}), d.AppendTemplates(nil); !bytes.Equal(got, want) {
+		t.Error("AppendTemplatesOf(the only exporter) differs from AppendTemplates")
+	}
+	other := netip.MustParseAddr("198.51.100.77")
+	if got := d.AppendTemplatesOf(nil, []netip.Addr{other}); string(got) != "SWNT\x01" {
+		t.Errorf("AppendTemplatesOf(an unknown exporter) = %q, want the header only", got)
+	}
+}
