@@ -6,6 +6,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seawall/seawall/internal/audit/device"
+	"github.com/seawall/seawall/internal/audit/rule"
+	"github.com/seawall/seawall/internal/audit/rule/ruletest"
 	"github.com/seawall/seawall/internal/inventory"
 )
 
@@ -139,10 +141,7 @@ func TestCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := device.Parse("case", []byte(tt.config), tt.vendor)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := ruletest.Parse(t, "case", tt.config, tt.vendor)
 			if c.Hostname == "" {
 				c.Hostname = "r"
 			}
@@ -156,22 +155,14 @@ func TestCases(t *testing.T) {
 
 // TestRuleMetadata checks that every rule carries what output and docs need.
 func TestRuleMetadata(t *testing.T) {
-	seen := map[string]bool{}
-	for _, r := range Rules() {
-		if seen[r.ID] {
-			t.Errorf("%s: duplicate id", r.ID)
-		}
-		seen[r.ID] = true
-		if r.Title == "" || r.Doc == "" || r.Kind == "" || len(r.Platforms) == 0 || len(r.References) == 0 || r.Check == nil {
-			t.Errorf("%s: incomplete metadata", r.ID)
-		}
-		for _, v := range r.Platforms {
-			if r.Remediation[v] == "" {
-				t.Errorf("%s: no remediation for %s", r.ID, v)
-			}
+	rs := Rules()
+	for _, r := range rs {
+		if r.Check == nil {
+			t.Errorf("%s: no Check", r.ID)
 		}
 	}
-	if len(seen) != 13 {
-		t.Errorf("%d rules, want HARD-017 to HARD-029", len(seen))
+	ruletest.CheckMetadata(t, rs, rule.Hardening)
+	if len(rs) != 13 {
+		t.Errorf("%d rules, want HARD-017 to HARD-029", len(rs))
 	}
 }

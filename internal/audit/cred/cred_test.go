@@ -1,14 +1,13 @@
 package cred
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
+	"github.com/seawall/seawall/internal/audit/rule/ruletest"
 	"github.com/seawall/seawall/internal/inventory"
 )
 
@@ -20,47 +19,14 @@ type got struct {
 	Message string
 }
 
-// parse reads a fixture from testdata.
-func parse(t *testing.T, file string, v device.Vendor) *device.Config {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := device.Parse(file, b, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // run applies the package's rules (only ids, when given) through rule.Run,
 // so that evidence goes through the same redaction as in production.
 func run(t *testing.T, c *device.Config, inv *inventory.Config, ids ...string) ([]rule.Finding, []got) {
 	t.Helper()
-	rs := Rules()
-	if len(ids) > 0 {
-		var keep []rule.Rule
-		for _, r := range rs {
-			for _, id := range ids {
-				if r.ID == id {
-					keep = append(keep, r)
-				}
-			}
-		}
-		rs = keep
-	}
-	fs, err := rule.Run(rs, &rule.Device{Config: c, Inventory: inv, Name: c.Hostname})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs := ruletest.Run(t, ruletest.Only(Rules(), ids...), ruletest.Device(c, inv))
 	var out []got
 	for _, f := range fs {
-		g := got{Rule: f.RuleID, Message: f.Message}
-		for _, e := range f.Evidence {
-			g.Lines = append(g.Lines, e.Line)
-		}
-		out = append(out, g)
+		out = append(out, got{Rule: f.RuleID, Lines: ruletest.Lines(f), Message: f.Message})
 	}
 	return fs, out
 }
@@ -183,7 +149,7 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			_, got := run(t, parse(t, tt.file, tt.vendor), nil)
+			_, got := run(t, ruletest.Fixture(t, tt.file, tt.vendor), nil)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
@@ -201,8 +167,8 @@ func TestCoverage(t *testing.T) {
 	}
 	for _, r := range Rules() {
 		for _, v := range r.Platforms {
-			_, bad := run(t, parse(t, files[v][0], v), nil, r.ID)
-			_, good := run(t, parse(t, files[v][1], v), nil, r.ID)
+			_, bad := run(t, ruletest.Fixture(t, files[v][0], v), nil, r.ID)
+			_, good := run(t, ruletest.Fixture(t, files[v][1], v), nil, r.ID)
 			if len(bad) == 0 || len(good) != 0 {
 				t.Errorf("%s on %s: %d findings in %s (want some), %d in %s (want none)", r.ID, v, len(bad), files[v][0], len(good), files[v][1])
 			}

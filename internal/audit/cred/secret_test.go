@@ -1,17 +1,14 @@
 package cred
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
+	"github.com/seawall/seawall/internal/audit/rule/ruletest"
 	"github.com/seawall/seawall/internal/inventory"
 )
 
@@ -58,21 +55,13 @@ func TestNoSecretsInFindings(t *testing.T) {
 	inv := &inventory.Config{LocalUsers: []string{"nobody"}}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			c := parse(t, tt.file, tt.vendor)
+			c := ruletest.Fixture(t, tt.file, tt.vendor)
 			for _, i := range []*inventory.Config{nil, inv} {
 				fs, _ := run(t, c, i)
 				if len(fs) == 0 {
 					t.Fatal("no findings: the fixture no longer exercises the rules")
 				}
-				b, err := json.Marshal(fs)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, s := range tt.secrets {
-					if strings.Contains(string(b), s) {
-						t.Errorf("secret %q appears in the findings", s)
-					}
-				}
+				ruletest.NoSecrets(t, tt.file, fs, tt.secrets...)
 			}
 		})
 	}
@@ -86,42 +75,9 @@ var hashShape = regexp.MustCompile(`\$(1|5|6|8|9|14)\$[./0-9A-Za-z]{3,}`)
 // corpus, when it is present, and checks that no rule fails and no finding
 // carries a hash.
 func TestCorpusNoHashes(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "..", "shared", "data", "configs")
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("corpus not present at %s: %v", root, err)
-	}
-	if testing.Short() {
-		t.Skip("corpus run skipped in -short mode")
-	}
-	files, n := 0, 0
-	err := filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
-		if err != nil || e.IsDir() || strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".md") {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		c, perr := device.Parse(path, b, device.Unknown)
-		if perr != nil {
-			return nil // other platforms and non-configurations
-		}
-		files++
-		fs, rerr := rule.Run(Rules(), &rule.Device{Config: c, Name: c.Hostname})
-		if rerr != nil {
-			t.Errorf("%s: %v", path, rerr)
-		}
-		n += len(fs)
-		out, _ := json.Marshal(fs)
-		if m := hashShape.Find(out); m != nil {
-			t.Errorf("%s: a finding carries a hash: %s", path, m)
-		}
-		return nil
+	ruletest.RunCorpus(t, Rules(), func(path string, fs []rule.Finding) {
+		ruletest.NoSecretMatch(t, path, fs, hashShape)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%d configurations, %d findings", files, n)
 }
 
 func TestDecode7(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
+	"github.com/seawall/seawall/internal/audit/rule/ruletest"
 	"github.com/seawall/seawall/internal/inventory"
 )
 
@@ -50,17 +51,6 @@ func sections(t *testing.T, file string) map[string]string {
 	return out
 }
 
-func ruleByID(t *testing.T, id string) rule.Rule {
-	t.Helper()
-	for _, r := range Rules() {
-		if r.ID == id {
-			return r
-		}
-	}
-	t.Fatalf("no rule %s", id)
-	return rule.Rule{}
-}
-
 // run parses a fixture section and runs one rule on it.
 func run(t *testing.T, r rule.Rule, name, text string, inv *inventory.Config) []got {
 	t.Helper()
@@ -68,25 +58,12 @@ func run(t *testing.T, r rule.Rule, name, text string, inv *inventory.Config) []
 	if !ok {
 		t.Fatalf("section %q does not start with a vendor", name)
 	}
-	cfg, err := device.Parse(name, []byte(text), v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &rule.Device{Config: cfg, Inventory: inv, Name: cfg.Hostname, Software: rule.Software{Version: cfg.Version}}
 	if !r.AppliesTo(v) {
 		t.Fatalf("%s does not apply to %s", r.ID, v)
 	}
-	fs, err := rule.Run([]rule.Rule{r}, d)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []got
-	for _, f := range fs {
-		g := got{ID: f.RuleID, Severity: f.Severity, Confidence: f.Confidence}
-		for _, e := range f.Evidence {
-			g.Lines = append(g.Lines, e.Line)
-		}
-		out = append(out, g)
+	for _, f := range ruletest.Run(t, []rule.Rule{r}, ruletest.Device(ruletest.Parse(t, name, text, v), inv)) {
+		out = append(out, got{ID: f.RuleID, Lines: ruletest.Lines(f), Severity: f.Severity, Confidence: f.Confidence})
 	}
 	return out
 }
@@ -344,7 +321,7 @@ func TestRules(t *testing.T) {
 			if inv == nil {
 				inv = &inventory.Config{}
 			}
-			if diff := cmp.Diff(tt.want, run(t, ruleByID(t, tt.id), tt.section, text, inv)); diff != "" {
+			if diff := cmp.Diff(tt.want, run(t, ruletest.ByID(t, Rules(), tt.id), tt.section, text, inv)); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 		})

@@ -2,12 +2,12 @@ package ioc
 
 import (
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
+	"github.com/seawall/seawall/internal/audit/rule/ruletest"
 	"github.com/seawall/seawall/internal/inventory"
 )
 
@@ -37,59 +37,21 @@ type got struct {
 	Lines    []int
 }
 
-// load parses a fixture under testdata as the dialect of its directory.
-func load(t testing.TB, path string) *device.Config {
+// run parses a fixture under testdata as the dialect of its directory and
+// applies rules to it.
+func run(t testing.TB, path string, inv *inventory.Config, rules []rule.Rule) []rule.Finding {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", path))
-	if err != nil {
-		t.Fatal(err)
-	}
 	v, ok := device.ParseVendor(filepath.Dir(path))
 	if !ok {
 		t.Fatalf("%s: directory does not name a dialect", path)
 	}
-	cfg, err := device.Parse(path, data, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
-
-// run applies rules to one fixture and returns the findings.
-func run(t testing.TB, path string, inv *inventory.Config, rules []rule.Rule) []rule.Finding {
-	t.Helper()
-	cfg := load(t, path)
-	name := cfg.Hostname
-	if name == "" {
-		name = filepath.Base(path)
-	}
-	fs, err := rule.Run(rules, &rule.Device{Config: cfg, Inventory: inv, Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fs
+	return ruletest.Run(t, rules, ruletest.Device(ruletest.Fixture(t, path, v), inv))
 }
 
 func summarise(fs []rule.Finding) []got {
 	var out []got
 	for _, f := range fs {
-		g := got{Rule: f.RuleID, Severity: f.Severity.String()}
-		for _, e := range f.Evidence {
-			g.Lines = append(g.Lines, e.Line)
-		}
-		out = append(out, g)
+		out = append(out, got{Rule: f.RuleID, Severity: f.Severity.String(), Lines: ruletest.Lines(f)})
 	}
 	return out
-}
-
-// byID returns the rule with this id.
-func byID(t testing.TB, id string) rule.Rule {
-	t.Helper()
-	for _, r := range Rules() {
-		if r.ID == id {
-			return r
-		}
-	}
-	t.Fatalf("no rule %s", id)
-	return rule.Rule{}
 }

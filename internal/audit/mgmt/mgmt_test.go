@@ -12,6 +12,7 @@ import (
 
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
+	"github.com/seawall/seawall/internal/audit/rule/ruletest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -26,29 +27,13 @@ type got struct {
 
 func audit(t *testing.T, file string, v device.Vendor) []rule.Finding {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := device.Parse(file, data, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := rule.Run(Rules(), &rule.Device{Config: cfg, Name: file})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fs
+	return ruletest.Run(t, Rules(), ruletest.Device(ruletest.Fixture(t, file, v), nil))
 }
 
 func summarise(fs []rule.Finding) []got {
 	var out []got
 	for _, f := range fs {
-		g := got{ID: f.RuleID, Unverified: f.Confidence == unverified}
-		for _, e := range f.Evidence {
-			g.Lines = append(g.Lines, e.Line)
-		}
-		out = append(out, g)
+		out = append(out, got{ID: f.RuleID, Lines: ruletest.Lines(f), Unverified: f.Confidence == unverified})
 	}
 	return out
 }
@@ -218,27 +203,15 @@ func TestMessages(t *testing.T) {
 	}
 }
 
-// TestNoSecrets checks that no message or evidence line repeats a
-// password, hash, key or community string from the fixtures.
+// TestNoSecrets checks that no finding repeats a password, hash, key or
+// community string from the fixtures.
 func TestNoSecrets(t *testing.T) {
 	secrets := []string{
 		"$9$", "$1$", "$6$", "0822455D0A16", "104D000A0618", "070C285F4D06",
 		"Sup3rS3cretComm", "Pr1vateComm", "N3xusComm", "Ar1staComm",
 	}
 	for _, tc := range fixtures {
-		for _, f := range audit(t, tc.file, tc.vendor) {
-			texts := []string{f.Message}
-			for _, e := range f.Evidence {
-				texts = append(texts, e.Text)
-			}
-			for _, s := range secrets {
-				for _, x := range texts {
-					if strings.Contains(x, s) {
-						t.Errorf("%s %s: %q shows secret %q", tc.file, f.RuleID, x, s)
-					}
-				}
-			}
-		}
+		ruletest.NoSecrets(t, tc.file, audit(t, tc.file, tc.vendor), secrets...)
 	}
 }
 
@@ -253,52 +226,15 @@ func TestRules(t *testing.T) {
 		if want := fmt.Sprintf("HARD-%03d", i+1); r.ID != want {
 			t.Errorf("rule %d is %s, want %s", i, r.ID, want)
 		}
-		if r.Title == "" || r.Doc == "" || r.Check == nil || r.Kind != rule.Hardening || len(r.References) == 0 || len(r.Platforms) == 0 {
-			t.Errorf("%s: incomplete: %+v", r.ID, r)
-		}
-		for _, v := range r.Platforms {
-			if r.Remediation[v] == "" {
-				t.Errorf("%s: no remediation for %s", r.ID, v)
-			}
-		}
-		if len(r.Remediation) != len(r.Platforms) {
-			t.Errorf("%s: remediation for %d platforms, runs on %d", r.ID, len(r.Remediation), len(r.Platforms))
+		if r.Check == nil {
+			t.Errorf("%s: no Check", r.ID)
 		}
 	}
+	ruletest.CheckMetadata(t, rs, rule.Hardening)
 }
 
 // TestCorpus runs every rule over the shared configuration corpus, when it
 // is present, to catch panics on real input.
 func TestCorpus(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "..", "shared", "data", "configs")
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("corpus not present at %s: %v", root, err)
-	}
-	if testing.Short() {
-		t.Skip("corpus run skipped in -short mode")
-	}
-	files, parsed := 0, 0
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(path, ".md") || strings.HasSuffix(path, ".yaml") {
-			return err
-		}
-		files++
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		cfg, err := device.Parse(path, data, device.Unknown)
-		if err != nil {
-			return nil // unsupported platforms are the parser's business
-		}
-		parsed++
-		if _, err := rule.Run(Rules(), &rule.Device{Config: cfg, Name: path}); err != nil {
-			t.Error(err)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%d files, %d parsed and audited", files, parsed)
+	ruletest.RunCorpus(t, Rules(), nil)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
+	"github.com/seawall/seawall/internal/audit/rule/ruletest"
 	"github.com/seawall/seawall/internal/audit/version"
 )
 
@@ -39,17 +40,6 @@ func messages(hs []rule.Hit) []string {
 		out = append(out, h.Message)
 	}
 	return out
-}
-
-func ruleByID(t *testing.T, id string) rule.Rule {
-	t.Helper()
-	for _, r := range Rules() {
-		if r.ID == id {
-			return r
-		}
-	}
-	t.Fatalf("no rule %s", id)
-	return rule.Rule{}
 }
 
 const xe1793 = "! Cisco IOS XE Software, Version 17.09.03\n!\nversion 17.9\nhostname r1\n"
@@ -166,15 +156,12 @@ func TestRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := device.Parse(tt.name, []byte(tt.config), tt.vendor)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := ruletest.Parse(t, tt.name, tt.config, tt.vendor)
 			sw := version.FromConfig(c)
 			if tt.sw.OS != "" {
 				sw = tt.sw
 			}
-			r := ruleByID(t, tt.rule)
+			r := ruletest.ByID(t, Rules(), tt.rule)
 			hs := r.Check(&rule.Device{Config: c, Software: sw, Name: "d"})
 			if diff := cmp.Diff(tt.want, summarise(hs)); diff != "" {
 				t.Errorf("%s (-want +got):\n%s\nmessages: %q", tt.rule, diff, messages(hs))
@@ -207,7 +194,7 @@ func TestPANOS(t *testing.T) {
 		{"not affected 10.1", gp(), "10.1.11", nil},
 		{"unknown version", gp(), "", []got{{Verdict: msgUnknown, Severity: rule.Medium, Lines: []int{3}}}},
 	}
-	r := ruleByID(t, "CVE-2024-3400")
+	r := ruletest.ByID(t, Rules(), "CVE-2024-3400")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sw := rule.Software{OS: version.PANOS, Version: tt.version}
@@ -234,14 +221,8 @@ func TestEvidence(t *testing.T) {
 		{device.Junos, "version 22.4R3-S2.11;\n", []rule.Evidence{{File: "cfg", Line: 1, Text: "set version 22.4R3-S2.11"}}},
 	}
 	for _, tt := range tests {
-		c, err := device.Parse("cfg", []byte(tt.config), tt.vendor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs, err := rule.Run(Rules(), &rule.Device{Config: c, Software: version.FromConfig(c), Name: "d"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := ruletest.Parse(t, "cfg", tt.config, tt.vendor)
+		fs := ruletest.Run(t, Rules(), &rule.Device{Config: c, Software: version.FromConfig(c), Name: "d"})
 		if len(fs) == 0 {
 			t.Fatalf("%s: no findings", tt.vendor)
 		}
@@ -300,15 +281,11 @@ func TestRuleMetadata(t *testing.T) {
 	var gotM []meta
 	for _, r := range Rules() {
 		gotM = append(gotM, meta{r.ID, r.Severity, r.Platforms})
-		if r.Kind != rule.Vuln || r.Doc == "" || r.Title == "" || len(r.References) < 2 || r.Check == nil {
-			t.Errorf("%s: incomplete rule", r.ID)
-		}
-		for _, p := range r.Platforms {
-			if r.Remediation[p] == "" {
-				t.Errorf("%s: no remediation for %s", r.ID, p)
-			}
+		if len(r.References) < 2 || r.Check == nil {
+			t.Errorf("%s: want a Check and at least two references", r.ID)
 		}
 	}
+	ruletest.CheckMetadata(t, Rules(), rule.Vuln)
 	want := []meta{
 		{"CVE-2023-20198", rule.Critical, []device.Vendor{device.IOS}},
 		{"CVE-2023-20273", rule.High, []device.Vendor{device.IOS}},
