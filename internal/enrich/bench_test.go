@@ -25,10 +25,10 @@ import (
 const nAddrs = 1 << 18
 
 type world struct {
-	src    Sources // without ASN
-	tab    *Table  // built from src
-	tabASN *Table  // src with the synthetic ASN table
-	nASN   int     // ranges in it
+	src    Sources      // without ASN
+	tab    *Table       // built from src
+	tabASN *Table       // src with the synthetic ASN table
+	nASN   int          // ranges in it
 	v4     []netip.Addr // uniform over the IPv4 space
 	v6     []netip.Addr // inside delegated IPv6 prefixes
 	flows  []flow.Record
