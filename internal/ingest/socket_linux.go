@@ -108,7 +108,7 @@ const skfNetOff = 0xfff00000 // -0x100000
 // each exporter always reaches the same reader and decoder.
 func bySourceProgram(n int) ([]bpf.RawInstruction, error) {
 	return bpf.Assemble([]bpf.Instruction{
-		bpf.LoadAbsolute{Off: skfNetOff, Size: 1},         // 0: version/IHL
+		bpf.LoadAbsolute{Off: skfNetOff, Size: 1},          // 0: version/IHL
 		bpf.ALUOpConstant{Op: bpf.ALUOpShiftRight, Val: 4}, // 1
 		bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 2},
 		bpf.LoadAbsolute{Off: skfNetOff + 12, Size: 4}, // 3: IPv4 source

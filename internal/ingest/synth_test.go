@@ -72,11 +72,11 @@ func (e *synthExporter) datagram(flows int, withTemplate bool, now time.Time) []
 	ms := uint64(now.UnixMilli())
 	for i := range flows {
 		k := uint32(e.n*1000 + i)
-		data = binary.BigEndian.AppendUint32(data, 0x0a000000|k&0xffffff)       // 10.x
-		data = binary.BigEndian.AppendUint32(data, 0xc6336400|uint32(i&0xff))    // 198.51.100.x
-		data = binary.BigEndian.AppendUint16(data, uint16(1024+i))               // src port
-		data = binary.BigEndian.AppendUint16(data, 443)                          // dst port
-		data = append(data, 6)                                                   // tcp
+		data = binary.BigEndian.AppendUint32(data, 0x0a000000|k&0xffffff)     // 10.x
+		data = binary.BigEndian.AppendUint32(data, 0xc6336400|uint32(i&0xff)) // 198.51.100.x
+		data = binary.BigEndian.AppendUint16(data, uint16(1024+i))            // src port
+		data = binary.BigEndian.AppendUint16(data, 443)                       // dst port
+		data = append(data, 6)                                                // tcp
 		if e.ipfix {
 			data = binary.BigEndian.AppendUint64(data, 1500)
 			data = binary.BigEndian.AppendUint64(data, 1)
