@@ -21,6 +21,7 @@ import (
 	"github.com/seawall/seawall/internal/enforce/bgp"
 	"github.com/seawall/seawall/internal/enforce/nft"
 	"github.com/seawall/seawall/internal/geodata"
+	"github.com/seawall/seawall/internal/ingest"
 	"github.com/seawall/seawall/internal/inventory"
 )
 
@@ -42,6 +43,9 @@ type Config struct {
 	// and approved servers, peers and users; the audit and flow detection
 	// share it.
 	Inventory inventory.Config `yaml:"inventory"`
+	// Flows is the flow collector `seawall serve` runs: NetFlow/IPFIX and
+	// sFlow listeners, on by default.
+	Flows ingest.Config `yaml:"flows"`
 
 	// Path is the file the configuration came from ("" for defaults).
 	Path string `yaml:"-"`
@@ -49,7 +53,7 @@ type Config struct {
 
 // Default returns the built-in configuration.
 func Default() *Config {
-	return &Config{Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig()}
+	return &Config{Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig(), Flows: ingest.DefaultConfig()}
 }
 
 // Load reads path, or DefaultPath when path is "" and that file exists, or
@@ -109,6 +113,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.BGP.Validate(); err != nil {
 		return fmt.Errorf("bgp.%w", err)
+	}
+	if err := c.Flows.Validate(); err != nil {
+		return fmt.Errorf("flows.%w", err)
 	}
 	return c.Inventory.Validate()
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/seawall/seawall/internal/enforce/bgp"
 	"github.com/seawall/seawall/internal/geo"
 	"github.com/seawall/seawall/internal/geodata"
+	"github.com/seawall/seawall/internal/ingest"
 )
 
 func TestParse(t *testing.T) {
@@ -33,8 +34,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"empty", "", Default()},
 		{"comments only", "# nothing set\n\n", Default()},
-		{"document marker", "---\ndata_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig()}},
-		{"data_dir", "data_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig()}},
+		{"document marker", "---\ndata_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig(), Flows: ingest.DefaultConfig()}},
+		{"data_dir", "data_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig(), Flows: ingest.DefaultConfig()}},
 		{"timeout seconds", "geo:\n  timeout: 30s\n", withGeo(func(g *geodata.Config) { g.Timeout = 30 * time.Second })},
 		{"timeout compound", "geo:\n  timeout: 1h30m\n", withGeo(func(g *geodata.Config) { g.Timeout = 90 * time.Minute })},
 		{"sources replace the defaults", "geo:\n  sources:\n    - https://mirror.example/a\n    - http://127.0.0.1:8080/b\n",
@@ -70,15 +71,15 @@ func TestParseErrors(t *testing.T) {
 		want string // the whole message
 	}{
 		{"unknown top-level key", "data_dir: /srv/seawall\ndatadir: /x\n",
-			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory)`},
+			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory, flows)`},
 		{"unknown geo key", "# seawall\ngeo:\n  timeout: 30s\n  timout: 1m\n",
 			`test.yaml:4: unknown key "timout" in geo (known keys: sources, timeout, max_bytes, guard)`},
 		{"unknown guard key", "geo:\n  guard:\n    max_shrink: 3\n",
 			`test.yaml:3: unknown key "max_shrink" in geo.guard (known keys: max_shrink_percent, min_ipv4)`},
 		{"Path is not a key", "path: /x\n",
-			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory)`},
+			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory, flows)`},
 		{"two unknown keys", "a: 1\ngeo:\n  b: 2\n",
-			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory)\n" +
+			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory, flows)\n" +
 				"test.yaml:3: unknown key \"b\" in geo (known keys: sources, timeout, max_bytes, guard)"},
 		{"second document", "data_dir: /srv/seawall\n---\nbogus: 1\n",
 			"test.yaml: more than one YAML document (a second '---'); seawall.yaml holds one"},
@@ -106,7 +107,7 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type", "data_dir: [a, b]\n", "test.yaml:1: cannot unmarshal !!seq into string"},
 		{"negative min_ipv4", "geo:\n  guard:\n    min_ipv4: -1\n", "test.yaml:3: cannot unmarshal !!int `-1` into uint64"},
 		{"syntax", "geo:\n  sources: [\n", "test.yaml: yaml: line 2: did not find expected node content"},
-		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block, bgp, nftables, inventory) at the top level, found !!seq"},
+		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block, bgp, nftables, inventory, flows) at the top level, found !!seq"},
 		{"geo not a mapping", "geo: https://x.example/\n", "test.yaml:1: expected a mapping of keys (sources, timeout, max_bytes, guard) in geo, found !!str `https:/...`"},
 	}
 	for _, tt := range tests {
@@ -283,6 +284,42 @@ inventory:
 		_, err := Parse([]byte(tc.yaml), "t.yaml")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want it to contain %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+func TestFlows(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte(`flows:
+  netflow: 127.0.0.1:9995
+  sflow: ""
+  sockets: 4
+  read_buffer: 64MiB
+  allowed_exporters: [192.0.2.0/24, 2001:db8::/32]
+  sampling:
+    - {exporter: 192.0.2.7, rate: 1000}
+  metrics: 127.0.0.1:9999
+  template_save: 30s
+`), "seawall.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ingest.DefaultConfig()
+	want.NetFlow, want.SFlow, want.Sockets, want.ReadBuffer = "127.0.0.1:9995", "", 4, 64<<20
+	want.AllowedExporters = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8::/32")}
+	want.Sampling = []ingest.SamplingOverride{{Exporter: netip.MustParseAddr("192.0.2.7"), Rate: 1000}}
+	want.Metrics, want.TemplateSave = "127.0.0.1:9999", 30*time.Second
+	if diff := cmp.Diff(want, c.Flows, equateAddrs); diff != "" {
+		t.Errorf("flows (-want +got):\n%s", diff)
+	}
+	if !Default().Flows.Enabled {
+		t.Error("flows are not collected by default")
+	}
+	for _, bad := range []string{"flows: {metrics: 0.0.0.0:9750}\n", "flows: {read_buffer: lots}\n", "flows: {listen: :2055}\n"} {
+		if _, err := Parse([]byte(bad), "seawall.yaml"); err == nil {
+			t.Errorf("%q: accepted", bad)
+		} else {
+			t.Logf("%q: %v", bad, err)
 		}
 	}
 }
