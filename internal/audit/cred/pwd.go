@@ -406,7 +406,7 @@ func checkDefaults(d *rule.Device) []rule.Hit {
 	switch v {
 	case device.Junos:
 		root := c.Path("system", "root-authentication")
-		if root == nil || len(active(root)) == 0 {
+		if root == nil || len(root.Active()) == 0 {
 			hits = append(hits, rule.Hit{Message: "no root password: system root-authentication is not configured", Anchor: c.Path("system")})
 		}
 		for _, cl := range junosPasswords(root) {

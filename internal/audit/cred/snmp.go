@@ -53,7 +53,7 @@ func communities(c *device.Config) []*community {
 		if list == nil {
 			return nil
 		}
-		for _, n := range active(list) {
+		for _, n := range list.Active() {
 			cm := &community{nodes: []*device.Node{n}, known: slices.Contains(defaultCommunities, strings.ToLower(n.Words[0]))}
 			if a := n.Path("authorization", "read-write"); a != nil {
 				cm.rw = true
@@ -100,7 +100,7 @@ func checkCommunities(d *rule.Device) []rule.Hit {
 		hits = append(hits, rule.Hit{Message: msg, Nodes: cm.nodes})
 	}
 	if d.Config.Vendor == device.Junos {
-		for _, tg := range active(orEmpty(d.Config.Path("snmp", "trap-group"))) {
+		for _, tg := range orEmpty(d.Config.Path("snmp", "trap-group")).Active() {
 			if v := tg.Path("version"); v != nil {
 				if names := v.Names(); len(names) > 0 && names[0] != "v3" {
 					hits = append(hits, rule.Hit{Message: "SNMP trap group " + tg.Words[0] + " sends " + names[0] + " traps with a community", Nodes: []*device.Node{v.Children[0]}})
@@ -343,7 +343,7 @@ func checkJunosV3(c *device.Config) []rule.Hit {
 				return true
 			}
 			var auth, priv string
-			for _, k := range active(n) {
+			for _, k := range n.Active() {
 				w := k.Words[0]
 				if a, ok := strings.CutPrefix(w, "authentication-"); ok && a != "password" && a != "key" {
 					auth = a
@@ -377,7 +377,7 @@ func checkJunosV3(c *device.Config) []rule.Hit {
 				return false
 			}
 			if n.Hit("security-level") {
-				for _, l := range active(n) {
+				for _, l := range n.Active() {
 					if l.Words[0] != "privacy" {
 						hits = append(hits, rule.Hit{Message: "SNMPv3 access group uses security-level " + l.Words[0] + "; use privacy", Nodes: []*device.Node{l}})
 					}

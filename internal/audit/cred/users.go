@@ -90,10 +90,10 @@ func junosAccounts(c *device.Config) []*account {
 		return nil
 	}
 	var out []*account
-	for _, u := range active(users) {
+	for _, u := range users.Active() {
 		a := &account{name: u.Words[0], node: u}
 		if cl := u.Path("class"); cl != nil {
-			for _, k := range active(cl) {
+			for _, k := range cl.Active() {
 				if k.Words[0] == "super-user" {
 					a.admin, a.adminNode = true, k
 				}
@@ -116,19 +116,8 @@ func junosPasswords(auth *device.Node) []credLine {
 		return nil
 	}
 	var out []credLine
-	for _, h := range active(p) {
+	for _, h := range p.Active() {
 		out = append(out, credLine{node: h, key: "encrypted-password", s: stored{val: h.Words[0]}})
-	}
-	return out
-}
-
-// active returns n's children that are not deactivated.
-func active(n *device.Node) []*device.Node {
-	var out []*device.Node
-	for _, c := range n.Children {
-		if !c.Inactive && len(c.Words) > 0 {
-			out = append(out, c)
-		}
 	}
 	return out
 }

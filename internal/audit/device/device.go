@@ -263,6 +263,37 @@ func (n *Node) Path(words ...string) *Node {
 // Path follows a Junos hierarchy from the top; see Node.Path.
 func (c *Config) Path(words ...string) *Node { return c.Root.Path(words...) }
 
+// Active returns n's children that are not deactivated (and not empty).
+func (n *Node) Active() []*Node {
+	var out []*Node
+	for _, c := range n.Children {
+		if !c.Inactive && len(c.Words) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Applied returns the Junos nodes at path (see Path) in the configuration
+// itself and then in each group applied at the top level (`apply-groups`,
+// in the order listed), which Junos merges into the configuration. Groups
+// applied deeper in the hierarchy and `apply-groups-except` are not
+// followed.
+func (c *Config) Applied(path ...string) []*Node {
+	var out []*Node
+	if n := c.Path(path...); n != nil {
+		out = append(out, n)
+	}
+	if ag := c.Path("apply-groups"); ag != nil {
+		for _, g := range ag.Names() {
+			if n := c.Path(append([]string{"groups", g}, path...)...); n != nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
 // Names returns the first word of each active child: the values under a
 // Junos node (for `authentication-order [ tacplus password ]`, the
 // authentication-order node's Names are tacplus, password).

@@ -88,6 +88,9 @@ func nxosCoPP(c *device.Config) []rule.Hit {
 func junosLo0Filter(c *device.Config) []rule.Hit {
 	var anchor *device.Node
 	lo0s := []*device.Node{c.Path("interfaces", "lo0")}
+	// Every group, not only those applied (device.Config.Applied): a lo0
+	// filter in any group counts, so that a filter applied by an
+	// apply-groups deeper in the hierarchy does not read as missing.
 	if g := c.Path("groups"); g != nil {
 		for _, grp := range g.Children {
 			lo0s = append(lo0s, grp.Path("interfaces", "lo0"))

@@ -119,7 +119,7 @@ func xrTelnet(c *device.Config) []rule.Hit {
 
 func junosTelnet(c *device.Config) []rule.Hit {
 	var hits []rule.Hit
-	for _, n := range junos(c, "system", "services", "telnet") {
+	for _, n := range c.Applied("system", "services", "telnet") {
 		hits = append(hits, rule.Hit{Message: "the telnet service is enabled (" + n.SetPath() + ")", Nodes: []*device.Node{n}})
 	}
 	return hits

@@ -67,42 +67,13 @@ func atoi(s string) int {
 	return n
 }
 
-// junos returns the nodes at path in the configuration itself and in each
-// group applied at the top level (`apply-groups`), which Junos merges into
-// the configuration. Groups applied deeper in the hierarchy and
-// `apply-groups-except` are not followed.
-func junos(c *device.Config, path ...string) []*device.Node {
-	var out []*device.Node
-	if n := c.Path(path...); n != nil {
-		out = append(out, n)
-	}
-	if ag := c.Path("apply-groups"); ag != nil {
-		for _, g := range ag.Names() {
-			if n := c.Path(append([]string{"groups", g}, path...)...); n != nil {
-				out = append(out, n)
-			}
-		}
-	}
-	return out
-}
-
-// junosFirst is the first node junos finds, or nil.
+// junosFirst is the first node c.Applied finds (the configuration's own
+// before an applied group's), or nil.
 func junosFirst(c *device.Config, path ...string) *device.Node {
-	if ns := junos(c, path...); len(ns) > 0 {
+	if ns := c.Applied(path...); len(ns) > 0 {
 		return ns[0]
 	}
 	return nil
-}
-
-// activeChildren are n's children that are not deactivated.
-func activeChildren(n *device.Node) []*device.Node {
-	var out []*device.Node
-	for _, c := range n.Children {
-		if !c.Inactive && len(c.Words) > 0 {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // acl is one access list as the rules need it: where it is defined and

@@ -77,8 +77,8 @@ func bannerEmpty(b *device.Node) bool {
 }
 
 func junosBanner(c *device.Config) []rule.Hit {
-	for _, m := range junos(c, "system", "login", "message") {
-		if len(activeChildren(m)) > 0 && strings.TrimSpace(activeChildren(m)[0].Word(0)) != "" {
+	for _, m := range c.Applied("system", "login", "message") {
+		if len(m.Active()) > 0 && strings.TrimSpace(m.Active()[0].Word(0)) != "" {
 			return nil
 		}
 	}
@@ -239,8 +239,8 @@ var junosPredefinedClasses = []string{"super-user", "operator", "read-only", "un
 
 func junosIdle(c *device.Config) []rule.Hit {
 	var hits []rule.Hit
-	for _, classes := range junos(c, "system", "login", "class") {
-		for _, cl := range activeChildren(classes) {
+	for _, classes := range c.Applied("system", "login", "class") {
+		for _, cl := range classes.Active() {
 			it := cl.Path("idle-timeout")
 			switch {
 			case it == nil:
@@ -252,8 +252,8 @@ func junosIdle(c *device.Config) []rule.Hit {
 			}
 		}
 	}
-	for _, users := range junos(c, "system", "login", "user") {
-		for _, u := range activeChildren(users) {
+	for _, users := range c.Applied("system", "login", "user") {
+		for _, u := range users.Active() {
 			cl := u.Path("class")
 			if cl == nil || len(cl.Names()) == 0 {
 				continue
@@ -362,13 +362,13 @@ func junosLoginThrottle(c *device.Config) []rule.Hit {
 		}
 	}
 	logged := false
-	for _, sl := range junos(c, "system", "syslog") {
+	for _, sl := range c.Applied("system", "syslog") {
 		for _, kind := range []string{"file", "host", "user"} {
 			dests := sl.Path(kind)
 			if dests == nil {
 				continue
 			}
-			for _, d := range activeChildren(dests) {
+			for _, d := range dests.Active() {
 				for _, fac := range []string{"authorization", "any"} {
 					if f := d.Path(fac); f != nil && containsAny(f.Names(), "info", "any") {
 						logged = true

@@ -71,8 +71,8 @@ func xrSSHv2(c *device.Config) []rule.Hit {
 
 func junosSSHv2(c *device.Config) []rule.Hit {
 	var hits []rule.Hit
-	for _, pv := range junos(c, "system", "services", "ssh", "protocol-version") {
-		for _, v := range activeChildren(pv) {
+	for _, pv := range c.Applied("system", "services", "ssh", "protocol-version") {
+		for _, v := range pv.Active() {
 			if v.Word(0) == "v1" {
 				hits = append(hits, rule.Hit{Message: "the SSH service accepts protocol version v1", Nodes: []*device.Node{v}})
 			}

@@ -139,7 +139,7 @@ func junosSSHFilter(c *device.Config) []rule.Hit {
 	var filters []string
 	var refs []*device.Node
 	var lo0 *device.Node
-	for _, lo := range junos(c, "interfaces", "lo0") {
+	for _, lo := range c.Applied("interfaces", "lo0") {
 		if lo0 == nil {
 			lo0 = lo
 		}
@@ -147,7 +147,7 @@ func junosSSHFilter(c *device.Config) []rule.Hit {
 		if units == nil {
 			continue
 		}
-		for _, u := range activeChildren(units) {
+		for _, u := range units.Active() {
 			for _, kind := range []string{"input", "input-list"} {
 				if in := u.Path("family", "inet", "filter", kind); in != nil {
 					filters = append(filters, in.Names()...)
@@ -179,7 +179,7 @@ func junosSSHFilter(c *device.Config) []rule.Hit {
 			}}
 		}
 		if t := def.Path("term"); t != nil {
-			terms = append(terms, activeChildren(t)...)
+			terms = append(terms, t.Active()...)
 		}
 	}
 	for _, t := range terms {

@@ -154,7 +154,7 @@ func junosWebAPI(c *device.Config) []rule.Hit {
 		{"system", "services", "rest", "http"},
 		{"system", "services", "xnm-clear-text"},
 	} {
-		for _, n := range junos(c, p...) {
+		for _, n := range c.Applied(p...) {
 			hits = append(hits, rule.Hit{Message: "cleartext management is enabled (" + n.SetPath() + ")", Nodes: []*device.Node{n}})
 		}
 	}
