@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/seawall/seawall/internal/audit/acl"
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
 )
@@ -50,15 +51,15 @@ func checkACLDeny(d *rule.Device) []rule.Hit {
 	}
 	var hits []rule.Hit
 	for _, name := range names {
-		acl, last := aclEnd(c, name)
-		if acl == nil {
+		list, last := aclEnd(c, name)
+		if list == nil {
 			continue
 		}
 		if last == nil {
-			hits = append(hits, hit("ACL "+name+" has no entries: everything relies on the implicit deny, which is not logged", acl))
+			hits = append(hits, hit("ACL "+name+" has no entries: everything relies on the implicit deny, which is not logged", list))
 			continue
 		}
-		w := stripSeq(last.Words)
+		w := acl.StripSeq(last.Words)
 		if last.Hit("access-list") {
 			w = last.Words[2:]
 		}
@@ -71,11 +72,11 @@ func checkACLDeny(d *rule.Device) []rule.Hit {
 
 // aclEnd finds the named ACL and its last permit or deny entry (nil when
 // it has none). Numbered IOS ACLs are separate top-level lines.
-func aclEnd(c *device.Config, name string) (acl, last *device.Node) {
+func aclEnd(c *device.Config, name string) (list, last *device.Node) {
 	isACE := func(w []string) bool { return len(w) > 0 && (w[0] == "permit" || w[0] == "deny") }
 	for _, n := range c.Top() {
 		if n.Hit("access-list") && n.Word(1) == name && c.Vendor == device.IOS {
-			acl = n
+			list = n
 			if isACE(n.Words[2:]) {
 				last = n
 			}
@@ -91,14 +92,14 @@ func aclEnd(c *device.Config, name string) (acl, last *device.Node) {
 		if len(w) == 0 || w[0] != name {
 			continue
 		}
-		acl = n
+		list = n
 		for _, ace := range n.Children {
-			if isACE(stripSeq(ace.Words)) {
+			if isACE(acl.StripSeq(ace.Words)) {
 				last = ace
 			}
 		}
 	}
-	return acl, last
+	return list, last
 }
 
 // loggedDenyAll reports whether an entry (without sequence number) is

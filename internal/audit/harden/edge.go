@@ -237,6 +237,10 @@ var special = []netip.Prefix{
 }
 
 // public reports whether a is a globally routed unicast address.
+// It differs from ioc's private/outside on purpose: here documentation
+// ranges are not public (an interface numbered from them is a lab, not an
+// internet edge), while ioc counts them as external because they stand in
+// for actor hosts in examples and tests.
 func public(a netip.Addr) bool {
 	a = a.Unmap()
 	if !a.IsGlobalUnicast() || a.IsPrivate() {

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/seawall/seawall/internal/audit/acl"
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
 )
@@ -126,12 +126,12 @@ func eosCoPP(c *device.Config) []rule.Hit {
 		}
 		for _, ag := range n.Find("ip", "access-group") {
 			name := ag.Word(2)
-			acl := findACL(c, "ip", "access-list", name)
-			if acl == nil {
+			list := findACL(c, "ip", "access-list", name)
+			if list == nil {
 				continue
 			}
-			for _, ace := range acl.Children {
-				w := stripSeq(ace.Words)
+			for _, ace := range list.Children {
+				w := acl.StripSeq(ace.Words)
 				if len(w) >= 4 && w[0] == "permit" && w[1] == "ip" && w[2] == "any" && w[3] == "any" {
 					hits = append(hits, hit("control-plane ACL "+name+" permits `ip any any`: it replaces the default control-plane ACL and admits everything", ag, ace))
 					break
@@ -155,16 +155,6 @@ func findACL(c *device.Config, prefix ...string) *device.Node {
 		}
 	}
 	return nil
-}
-
-// stripSeq drops a leading sequence number from an ACE.
-func stripSeq(w []string) []string {
-	if len(w) > 0 {
-		if _, err := strconv.Atoi(w[0]); err == nil {
-			return w[1:]
-		}
-	}
-	return w
 }
 
 func hard050() rule.Rule {
@@ -373,7 +363,7 @@ func inboundDenies(c *device.Config) []addrMatch {
 			case (n.Hit("ip", "access-list") || n.Hit("ipv6", "access-list")) && names[n.Word(3)] && n.Word(2) == "extended",
 				(n.Hit("ipv4", "access-list") || n.Hit("ipv6", "access-list")) && names[n.Word(2)]:
 				for _, ace := range n.Children {
-					out = appendDeny(out, stripSeq(ace.Words))
+					out = appendDeny(out, acl.StripSeq(ace.Words))
 				}
 			}
 		}

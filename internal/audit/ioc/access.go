@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/seawall/seawall/internal/audit/acl"
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
 )
@@ -94,11 +95,7 @@ func checkAllowList(d *rule.Device) []rule.Hit {
 			}
 		case n.Hit("ip", "access-list", "standard") && numberedStandard(n.Word(3)):
 			for _, c := range n.Children {
-				w := c.Words
-				if _, err := strconv.Atoi(c.Word(0)); err == nil {
-					w = w[1:]
-				}
-				if a, ok := aclPermit(w); ok {
+				if a, ok := aclPermit(acl.StripSeq(c.Words)); ok {
 					report(n.Word(3), a, c)
 				}
 			}

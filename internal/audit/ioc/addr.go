@@ -36,7 +36,9 @@ func parseAddr(w string) (netip.Addr, bool) {
 
 // private reports whether a is in space that cannot be an internet host:
 // RFC 1918 and unique-local, loopback, link-local, unspecified, multicast
-// and shared (CGN) space.
+// and shared (CGN) space. harden's public is deliberately not its negation:
+// it also sets documentation and other special-purpose ranges apart, which
+// here must count as external (see internalNets).
 func private(a netip.Addr) bool {
 	if a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() {
 		return true

@@ -86,7 +86,8 @@ type acl struct {
 // findACL looks up an IPv4 access list by name in a Cisco-style dialect:
 // IOS numbered (`access-list 10 permit ...`) and named (`ip access-list
 // standard|extended NAME`), NX-OS and EOS `ip access-list [standard] NAME`,
-// IOS-XR `ipv4 access-list NAME`.
+// IOS-XR `ipv4 access-list NAME`. Harden and ioc read ACL headers
+// differently for their own rules; see package acl.
 func findACL(c *device.Config, name string) acl {
 	var a acl
 	for _, n := range c.Top() {
