@@ -102,7 +102,7 @@ func (x end) special() bool {
 }
 
 func (x end) has(r enrich.Role) bool { return x.tags.Roles&r != 0 }
-func (x end) device() bool          { return x.has(deviceRoles) }
+func (x end) device() bool           { return x.has(deviceRoles) }
 
 // external is an internet address that is not in the inventory.
 func (x end) external() bool { return x.tags.Roles == 0 && !x.special() }
