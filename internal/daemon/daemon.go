@@ -1,8 +1,9 @@
 // Package daemon is the one place that wires seawall's parts together and
 // runs them: `seawall serve`. Today it holds the BGP blackhole speaker (a
 // BGP session needs a running process), optionally the nftables backend
-// (held so that updates are deltas), and a control socket through which
-// the CLI reads status and asks for a reload.
+// (held so that updates are deltas), the flow collector with its
+// Prometheus metrics, and a control socket through which the CLI reads
+// status and asks for a reload.
 package daemon
 
 import (
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -37,6 +39,10 @@ type Options struct {
 	// NetNS, if set, is an open network namespace (e.g. /run/netns/NAME)
 	// the nftables backend works in; tests use it.
 	NetNS *os.File
+	// Reconfigure, if set, rereads seawall.yaml on reload; the block and
+	// flows sections of what it returns take effect (the others need a
+	// restart). Without it a reload recompiles the policy it started with.
+	Reconfigure func() (*config.Config, error)
 }
 
 // Status is what the control socket reports.
@@ -52,6 +58,8 @@ type Status struct {
 	// Nftables is the last apply's outcome; nil when serve does not manage
 	// nftables.
 	Nftables *NftStatus `json:"nftables,omitempty"`
+	// Flows is the flow collector; nil when flows.enabled is false.
+	Flows *FlowStatus `json:"flows,omitempty"`
 }
 
 // NftStatus is what serve's last nftables apply did.
@@ -68,9 +76,13 @@ type Daemon struct {
 	opts    Options
 	speaker *bgp.Speaker
 	nft     *nft.Backend // held for the daemon's life: updates are deltas
+	flows   *flows
 
-	mu     sync.Mutex
-	status Status
+	// reloadMu serialises reloads (and so d.cfg's changes).
+	reloadMu sync.Mutex
+	running  atomic.Bool // the flows part runs and takes reconfigurations
+	mu       sync.Mutex
+	status   Status
 }
 
 // New checks the configuration and builds the enabled backends; it opens
@@ -80,6 +92,7 @@ func New(cfg *config.Config, opts Options) (*Daemon, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	d := &Daemon{cfg: cfg, opts: opts}
+	d.flows = newFlows(d)
 	if cfg.BGP.Enabled {
 		s, err := bgp.New(cfg.BGP, opts.Logger.With("component", "bgp"))
 		if err != nil {
@@ -135,30 +148,73 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.speaker != nil {
 		g.Go(func() error { return d.speaker.Run(ctx) })
 	}
-	d.opts.Logger.Info("seawall serving", "socket", sock, "bgp", d.speaker != nil, "nftables", d.nft != nil)
+	d.reloadMu.Lock()
+	flowsCfg := d.cfg.Flows
+	d.running.Store(true)
+	d.reloadMu.Unlock()
+	g.Go(func() error { return d.flows.run(ctx, flowsCfg) })
+	d.opts.Logger.Info("seawall serving", "socket", sock, "bgp", d.speaker != nil, "nftables", d.nft != nil, "flows", flowsCfg.Enabled)
 	return g.Wait()
 }
 
-// reload compiles the block policy against the country database and hands
-// the prefixes to the backends. On failure the backends keep what they
-// have: a broken database must not withdraw the blackholes.
+// reload rereads the configuration (when Options.Reconfigure is set),
+// compiles the block policy against the country database and hands the
+// prefixes to the backends, then gives the flows section to the
+// collector. On failure the backends keep what they have: a broken
+// database or configuration must not withdraw the blackholes, and a
+// flows section whose sockets cannot be opened leaves the collector as
+// it was.
 func (d *Daemon) reload(ctx context.Context) error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	block, flowsCfg := d.cfg.Block, d.cfg.Flows
+	if d.opts.Reconfigure != nil && d.running.Load() {
+		c, err := d.opts.Reconfigure()
+		if err != nil {
+			d.setLoadError(err)
+			return fmt.Errorf("rereading the configuration: %w", err)
+		}
+		block, flowsCfg = c.Block, c.Flows
+	}
 	l, err := geodata.Load(d.opts.GeoDB, d.cfg.DataDir)
 	var desired *enforce.Desired
 	if err == nil {
-		desired, err = enforce.Compile(l.DB, d.cfg.Block)
+		desired, err = enforce.Compile(l.DB, block)
 	}
+	if err != nil {
+		d.setLoadError(err)
+		return fmt.Errorf("loading the block policy: %w", err)
+	}
+	if err := d.apply(ctx, desired, block); err != nil {
+		return err
+	}
+	d.cfg.Block = block
+	if d.running.Load() {
+		if err := d.flows.reconfigure(ctx, flowsCfg); err != nil {
+			d.setLoadError(err)
+			return err
+		}
+		d.cfg.Flows = flowsCfg
+	}
+	return nil
+}
+
+func (d *Daemon) setLoadError(err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.status.LastLoad = time.Now().UTC()
-	if err != nil {
-		d.status.LoadError = err.Error()
-		return fmt.Errorf("loading the block policy: %w", err)
-	}
+	d.status.LoadError = err.Error()
+}
+
+// apply hands the compiled policy to the backends and records the outcome.
+func (d *Daemon) apply(ctx context.Context, desired *enforce.Desired, block enforce.Config) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.status.LastLoad = time.Now().UTC()
 	if d.nft != nil {
 		// No force here: a guard refusal keeps the installed rules and is
 		// reported, for an operator to resolve with 'block apply --force'.
-		rep, err := d.nft.Apply(ctx, Ruleset(desired), nft.Guard{MaxShrinkPercent: d.cfg.Block.Guard.MaxShrinkPercent})
+		rep, err := d.nft.Apply(ctx, Ruleset(desired), nft.Guard{MaxShrinkPercent: block.Guard.MaxShrinkPercent})
 		if err != nil {
 			d.status.LoadError = err.Error()
 			return fmt.Errorf("nftables: %w", err)
@@ -194,6 +250,7 @@ func (d *Daemon) handler() http.Handler {
 			}
 			st.BGP = &bs
 		}
+		st.Flows = d.flows.status()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(st)
 	})

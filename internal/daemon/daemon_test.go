@@ -48,6 +48,7 @@ func TestServeControlSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
+	cfg.Flows.Enabled = false // TestServeFlows covers them, on ports of its own
 	cfg.DataDir = filepath.Join(dir, "state")
 	cancel, done := startDaemon(t, cfg, db)
 
@@ -121,6 +122,7 @@ func TestServeRefusesBrokenStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
+	cfg.Flows.Enabled = false // TestServeFlows covers them, on ports of its own
 	cfg.DataDir = filepath.Join(dir, "state")
 	d, err := New(cfg, Options{GeoDB: db})
 	if err != nil {

@@ -47,6 +47,7 @@ func TestServeNftables(t *testing.T) {
 	}
 	write("192.0.2.0/24 CN\n198.51.100.0/24 CN\n2001:db8::/32 CN\n")
 	cfg := config.Default()
+	cfg.Flows.Enabled = false // TestServeFlows covers them, on ports of its own
 	cfg.DataDir = filepath.Join(dir, "state")
 	cfg.Nftables.Enabled = true
 	d, err := New(cfg, Options{GeoDB: db, NetNS: nsFile})
