@@ -206,7 +206,7 @@ func (b *Bytes) UnmarshalText(t []byte) error {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || n > (1<<40)/mult {
-		return fmt.Errorf("%q is not a size (write bytes, or e.g. 32MiB)", string(t))
+		return errors.New("not a size (write bytes, or a number with KiB, MiB or GiB, e.g. 32MiB)")
 	}
 	*b = Bytes(n * mult)
 	return nil
