@@ -272,7 +272,8 @@ func TestConfig(t *testing.T) {
 
 // benchMix is traffic where nothing alerts: customer web traffic through
 // the network, devices talking to their approved servers, NMS polling,
-// a sensitive host's steady replies, sampled and from two exporters.
+// a sensitive host's steady replies, sampled, in datagrams of 32 records
+// from two exporters.
 func benchMix(tb testing.TB) (*Engine, []enrich.Flow) {
 	inv := &inventory.Config{
 		Devices: []inventory.Device{
@@ -296,7 +297,7 @@ func benchMix(tb testing.TB) (*Engine, []enrich.Flow) {
 	var flows []enrich.Flow
 	for i := range 1024 {
 		var f enrich.Flow
-		f.Exporter = netip.AddrFrom4([4]byte{10, 0, 0, byte(1 + i%2)})
+		f.Exporter = netip.AddrFrom4([4]byte{10, 0, 0, byte(1 + i/32%2)}) // datagrams of 32 records
 		f.SamplingRate = 1000
 		f.Bytes, f.Packets = uint64(rng.IntN(1500)), 1
 		f.End = t0 + int64(i)*int64(time.Millisecond)

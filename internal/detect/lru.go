@@ -10,6 +10,10 @@ type lru[K comparable, V any] struct {
 	nodes      []lruNode[K, V]
 	head, tail int32 // most and least recently used; -1 when empty
 	evicted    uint64
+	// last is the most recently got or added key, at node head: flows
+	// come in batches from one exporter, so this skips most hashing.
+	last   K
+	isLast bool
 }
 
 type lruNode[K comparable, V any] struct {
@@ -25,11 +29,15 @@ func newLRU[K comparable, V any](capacity int) *lru[K, V] {
 // get returns k's value and marks it most recently used, or nil. The
 // pointer is valid until the next add.
 func (l *lru[K, V]) get(k K) *V {
+	if l.isLast && l.last == k {
+		return &l.nodes[l.head].val
+	}
 	i, ok := l.idx[k]
 	if !ok {
 		return nil
 	}
 	l.touch(i)
+	l.last, l.isLast = k, true
 	return &l.nodes[i].val
 }
 
@@ -51,6 +59,7 @@ func (l *lru[K, V]) add(k K) *V {
 	l.nodes[i].key = k
 	l.idx[k] = i
 	l.pushFront(i)
+	l.last, l.isLast = k, true
 	return &l.nodes[i].val
 }
 

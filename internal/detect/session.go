@@ -18,10 +18,19 @@ type stateless struct {
 	check func(d *stateless, f *enrich.Flow, emit func(alert.Alert))
 	// Rule-specific port sets.
 	tcp, udp *portSet
+	// anyDevice: the rule needs a device at one end.
+	anyDevice bool
 }
 
 func (d *stateless) ID() string                                     { return d.r.ID }
-func (d *stateless) Observe(f *enrich.Flow, emit func(alert.Alert)) { d.check(d, f, emit) }
+// Observe skips, cheaply, the flows without a device at either end (most
+// of them) for the rules that need one.
+func (d *stateless) Observe(f *enrich.Flow, emit func(alert.Alert)) {
+	if d.anyDevice && (f.Src.Roles|f.Dst.Roles)&deviceRoles == 0 {
+		return
+	}
+	d.check(d, f, emit)
+}
 func (d *stateless) Tick(int64, func(alert.Alert))                  {}
 
 // newStateless returns the rules that need no memory.
@@ -38,7 +47,7 @@ func newStateless(e *env) []Detector {
 		web.add(p)
 	}
 	mk := func(id string, check func(*stateless, *enrich.Flow, func(alert.Alert)), tcp, udp *portSet) Detector {
-		return &stateless{r: rule(id), e: e, check: check, tcp: tcp, udp: udp}
+		return &stateless{r: rule(id), e: e, check: check, tcp: tcp, udp: udp, anyDevice: id != "DET-FLOW-016"}
 	}
 	return []Detector{
 		mk("DET-FLOW-001", aaa, ports(49), nil),
@@ -266,6 +275,9 @@ func outbound(d *stateless, f *enrich.Flow, emit func(alert.Alert)) {
 // blockedOrListed is DET-FLOW-016. The key is the remote address and
 // direction, so a blocked host talking to many local ones is one alert.
 func blockedOrListed(d *stateless, f *enrich.Flow, emit func(alert.Alert)) {
+	if f.Src.Threat|f.Dst.Threat == 0 && !f.Src.Blocked && !f.Dst.Blocked {
+		return
+	}
 	src, dst := srcEnd(f), dstEnd(f)
 	if !src.bad() && !dst.bad() {
 		return

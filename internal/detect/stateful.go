@@ -37,7 +37,7 @@ func (d *hop) Tick(int64, func(alert.Alert)) {}
 func (d *hop) tracked() (int, uint64)        { return d.seen.len(), d.seen.evicted }
 
 func (d *hop) Observe(f *enrich.Flow, emit func(alert.Alert)) {
-	if f.Proto != protoTCP {
+	if f.Proto != protoTCP || f.Src.Roles&deviceRoles == 0 || f.Dst.Roles&deviceRoles == 0 {
 		return
 	}
 	cli, srv, ok := serve(f, d.tcp)
@@ -85,7 +85,7 @@ func (d *mirror) Tick(int64, func(alert.Alert)) {}
 func (d *mirror) tracked() (int, uint64)        { return d.pairs.len(), d.pairs.evicted }
 
 func (d *mirror) Observe(f *enrich.Flow, emit func(alert.Alert)) {
-	if f.Proto != protoGRE && f.Proto != protoUDP {
+	if f.Proto != protoGRE && f.Proto != protoUDP || f.Src.Roles&deviceRoles == 0 {
 		return
 	}
 	dev, dst := srcEnd(f), dstEnd(f)
@@ -163,8 +163,11 @@ func (d *exfil) tracked() (int, uint64) {
 }
 
 func (d *exfil) Observe(f *enrich.Flow, emit func(alert.Alert)) {
+	if f.Src.Roles&enrich.RoleSensitive == 0 {
+		return
+	}
 	src, dst := srcEnd(f), dstEnd(f)
-	if !src.has(enrich.RoleSensitive) || !dst.external() {
+	if !dst.external() {
 		return
 	}
 	c, t := &d.e.cfg.Exfil, d.e.when(f)
@@ -232,6 +235,9 @@ func (d *scan) tracked() (int, uint64) {
 }
 
 func (d *scan) Observe(f *enrich.Flow, emit func(alert.Alert)) {
+	if (f.Src.Roles|f.Dst.Roles)&deviceRoles == 0 {
+		return
+	}
 	var cli, srv end
 	var ok bool
 	switch f.Proto {
