@@ -143,6 +143,7 @@ Exit codes: 0 success, 1 a finding or a failure, 2 a usage error.`,
 	pf.StringVar(&a.dataDir, "data-dir", "", "state directory (default: data_dir from the configuration, else /var/lib/seawall as root, else $XDG_STATE_HOME/seawall)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.versionCmd(), a.serveCmd(), a.geoCmd(), a.blockCmd(), a.auditCmd())
+	root.AddCommand(a.flowsCmd(), a.alertsCmd())
 	return root
 }
 
