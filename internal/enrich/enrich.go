@@ -1,9 +1,9 @@
 // Package enrich tags flow addresses with what seawall knows about them:
 // country (from the country database), ASN, membership of the block
 // policy, threat-list membership and the operator's inventory roles. All
-// of it lives in one immutable lookup structure per address family, built
-// once and swapped atomically by its owner on reload, so a flow costs one
-// lookup per address.
+// of it lives in one immutable Table, built once by Build and swapped
+// atomically through a Holder on reload, so a flow costs one lookup per
+// address.
 package enrich
 
 import (
@@ -45,9 +45,11 @@ type Tags struct {
 	// Threat is a bitmask of the threat lists (by index in Table.Lists)
 	// that contain the address.
 	Threat uint64
-	// Roles are the inventory roles; Device is the index+1 of the
-	// inventory device the address belongs to (0 for none), Sensitive the
-	// index+1 of the sensitive host entry.
+	// Roles are the inventory roles, every one whose entry covers the
+	// address; a device's addresses have RoleDevice and its loopbacks
+	// RoleLoopback. Device is the index+1 of the inventory device the
+	// address belongs to (0 for none), Sensitive the index+1 of the most
+	// specific sensitive host entry covering it.
 	Roles     Role
 	Device    uint16
 	Sensitive uint16

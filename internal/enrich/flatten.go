@@ -195,7 +195,7 @@ func collect(src Sources) ([2][]item, error) {
 		if err := addAddrs(what+".addresses", d.Addresses, item{kind: kindDevice, role: RoleDevice, val: uint64(i + 1)}); err != nil {
 			return items, err
 		}
-		if err := addAddrs(what+".loopbacks", d.Loopbacks, item{kind: kindDevice, role: RoleDevice | RoleLoopback, val: uint64(i + 1)}); err != nil {
+		if err := addAddrs(what+".loopbacks", d.Loopbacks, item{kind: kindDevice, role: RoleLoopback, val: uint64(i + 1)}); err != nil {
 			return items, err
 		}
 	}

@@ -119,7 +119,7 @@ func (r reference) lookup(a netip.Addr) Tags {
 				t.Device = uint16(i + 1)
 			}
 			if covers(host(x), a) {
-				t.Roles |= RoleDevice | RoleLoopback
+				t.Roles |= RoleLoopback
 			}
 		}
 	}

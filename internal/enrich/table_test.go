@@ -92,7 +92,7 @@ func TestLookupPrecedence(t *testing.T) {
 		{"special without data", fall, "198.18.0.1", Tags{Special: true}},
 
 		{"device in management network", over, "10.0.0.1", Tags{Special: true, Roles: RoleDevice | RoleManagement, Device: 2}},
-		{"loopback", over, "10.255.0.1", Tags{Special: true, Roles: RoleDevice | RoleLoopback, Device: 1}},
+		{"loopback", over, "10.255.0.1", Tags{Special: true, Roles: RoleLoopback, Device: 1}},
 		{"IPv6 device", over, "2001:db8::1", Tags{Special: true, ASN: 64500, Threat: 2, Roles: RoleDevice, Device: 2}},
 		{"jump host in management network", over, "10.0.0.5", Tags{Special: true, Roles: RoleJumpHost | RoleManagement}},
 		{"AAA", over, "10.0.1.1", Tags{Special: true, Roles: RoleAAA | RoleManagement}},
