@@ -363,3 +363,56 @@ func BenchmarkEngine(b *testing.B) {
 		b.Fatalf("alerted: %+v", out[0])
 	}
 }
+
+// TestServe checks which end serve takes for the server.
+func TestServe(t *testing.T) {
+	ps := ports(49, 57722)
+	tests := []struct {
+		sport, dport uint16
+		want         string // "dst", "src" or ""
+	}{
+		{40000, 49, "dst"},    // client to server
+		{49, 40000, "src"},    // the server's reply
+		{51000, 57722, "dst"}, // high service port from an ephemeral one
+		{57722, 51000, "src"}, // its reply
+		{443, 57722, ""},      // a web server's reply to ephemeral port 57722
+		{57722, 443, ""},      // the device's own session from ephemeral 57722
+		{40000, 40001, ""},    // neither port
+		{49, 49, "dst"},       // both: as exported
+	}
+	for _, tt := range tests {
+		f := enrich.Flow{Record: flow.Record{
+			SrcAddr: netip.MustParseAddr("10.0.0.1"), DstAddr: netip.MustParseAddr("10.0.0.2"),
+			SrcPort: tt.sport, DstPort: tt.dport, Proto: protoTCP,
+		}}
+		_, srv, ok := serve(&f, ps)
+		got := ""
+		switch {
+		case ok && srv.addr == f.DstAddr:
+			got = "dst"
+		case ok:
+			got = "src"
+		}
+		if got != tt.want {
+			t.Errorf("%d -> %d: server %q, want %q", tt.sport, tt.dport, got, tt.want)
+		}
+	}
+}
+
+// TestOddSSHPorts checks DET-FLOW-007's port pattern, ^\d{3,5}22$ but
+// not 22.
+func TestOddSSHPorts(t *testing.T) {
+	d := newStateless(newEnv(DefaultConfig(), nil, nil))[5].(*stateless)
+	if d.r.ID != "DET-FLOW-007" {
+		t.Fatalf("detector 5 is %s", d.r.ID)
+	}
+	var got []uint16
+	for p := range 65536 {
+		if d.tcp.has(uint16(p)) {
+			got = append(got, uint16(p))
+		}
+	}
+	if len(got) != 556 || got[0] != 10022 || got[len(got)-1] != 65522 {
+		t.Errorf("%d ports from %d to %d; want 556 from 10022 to 65522", len(got), got[0], got[len(got)-1])
+	}
+}

@@ -59,7 +59,7 @@ var rules = []Rule{
 	{"DET-FLOW-018", "BGP with a peer outside the inventory", severity.Medium, []string{"T1557"},
 		"TCP/179 between a device and a peer that is neither a device nor has the BGP peer role; medium, high when external, critical when blocked or threat-listed; with no BGP peers in the inventory only blocked or threat-listed peers count"},
 	{"DET-FLOW-019", "Exporter or syslog sender fell silent", severity.Medium, []string{"T1562.006"},
-		"no flow from an exporter (or no syslog flow, UDP/514 or TCP/6514, from a device) for silence.factor times its usual interval and at least silence.min_silence, after silence.min_observations flows; reported once per silence, by Tick"},
+		"no flow from an exporter (or no syslog flow, UDP/514 or TCP/6514, from a device) for silence.factor times its usual interval and at least silence.min_silence, after silence.min_observations flows; reported once per silence, by Tick. An exporter seen for the first time is not reported: every start and restart of seawall would report them all"},
 }
 
 // Rules returns the implemented rules, in id order.
