@@ -256,6 +256,8 @@ func (e *env) tag(a *alert.Alert, prefix string, x end) {
 	set("lists", e.listNames(x.tags.Threat))
 }
 
+// evidence summarises f. Its counters are as exported, not scaled by the
+// sampling rate; messages about volume give scaled figures.
 func evidence(f *enrich.Flow, t int64) alert.Evidence {
 	return alert.Evidence{
 		Time: t, Exporter: f.Exporter, Src: f.SrcAddr, Dst: f.DstAddr,
