@@ -118,7 +118,9 @@ func (f *flows) startMetrics(ctx context.Context, cfg ingest.Config) (*part, err
 			sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
 			err := srv.Shutdown(sctx)
 			c()
-			<-errc
+			if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+				err = errors.Join(err, serr)
+			}
 			p.done <- err
 		case err := <-errc:
 			p.done <- fmt.Errorf("metrics server: %w", err)
