@@ -491,3 +491,28 @@ func TestQueries(t *testing.T) {
 		t.Errorf("stored alert does not round-trip: %+v", got)
 	}
 }
+
+// TestReadWhileWriting: the CLI reads the store while the daemon holds it
+// open and keeps committing.
+func TestReadWhileWriting(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), FileName)
+	w := open(t, path, Config{})
+	r, err := OpenReadOnly(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i := 1; i <= 3; i++ {
+		w.AddFlow(MinuteKey{Minute: base.Unix(), Exporter: exp1, Proto: 6, Port: 443}, Counters{Bytes: 1, Flows: 1})
+		w.AddFlow(MinuteKey{Minute: base.Unix(), Exporter: exp2, Proto: 6, Port: 443}, Counters{Bytes: 1, Flows: 1})
+		flush(t, w)
+		rows, err := r.TopBy(t.Context(), ByExporter, base, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[0].Flows != uint64(i) {
+			t.Errorf("after %d flushes the reader sees %+v", i, rows)
+		}
+	}
+}
