@@ -14,6 +14,7 @@ import (
 	"github.com/seawall/seawall/internal/geo"
 	"github.com/seawall/seawall/internal/inventory"
 	"github.com/seawall/seawall/internal/prefixset"
+	"github.com/seawall/seawall/internal/testenv"
 )
 
 // reference answers lookups by linear scans over src.
@@ -335,8 +336,8 @@ func checkAgainstReference(t *testing.T, src Sources, tab *Table, addrs []netip.
 func TestDifferential(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	rounds := 200
-	if testing.Short() {
-		rounds = 20
+	if testing.Short() || testenv.Race {
+		rounds = 30
 	}
 	for round := range rounds {
 		src := randSources(rng, 1+rng.IntN(30))
