@@ -90,14 +90,34 @@ func (m *msg) flowRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 	var frameSize uint64
 	var s sampling
 	off := 0
-	for i := range t.fields {
-		f := &t.fields[i]
-		v, n, ok := next(f, b[off:])
-		if !ok {
+	if t.fixed {
+		if len(b) < t.minLen {
 			return 0, errRecordOverrun
 		}
-		off += n
-		switch f.op {
+		off = t.minLen
+	}
+	n := len(t.hot)
+	if !t.fixed {
+		n = len(t.fields)
+	}
+	for k := 0; k < n; k++ {
+		var v []byte
+		var fop op
+		if t.fixed {
+			h := t.hot[k]
+			v, fop = b[h.off:int(h.off)+int(h.length)], h.op
+		} else {
+			f := &t.fields[k]
+			var m int
+			var ok bool
+			v, m, ok = next(f, b[off:])
+			if !ok {
+				return 0, errRecordOverrun
+			}
+			off += m
+			fop = f.op
+		}
+		switch fop {
 		case opSkip:
 		case opBytes:
 			octets[cntDelta] = be(v)
@@ -183,9 +203,9 @@ func (m *msg) flowRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 		case opEndMilli:
 			tm.end = int64(be(v)) * 1e6
 		case opStartMicro, opStartNano:
-			tm.start = ntpNanos(be(v), f.op == opStartMicro)
+			tm.start = ntpNanos(be(v), fop == opStartMicro)
 		case opEndMicro, opEndNano:
-			tm.end = ntpNanos(be(v), f.op == opEndMicro)
+			tm.end = ntpNanos(be(v), fop == opEndMicro)
 		case opStartDeltaMicro:
 			tm.start = m.exportNs - int64(be(v))*1e3
 		case opEndDeltaMicro:
@@ -231,7 +251,7 @@ func (m *msg) flowRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 		case opSamplerID:
 			r.SamplerID = be(v)
 		default:
-			s.set(f.op, be(v))
+			s.set(fop, be(v))
 		}
 	}
 
@@ -401,20 +421,40 @@ func (d *Decoder) optionsRecord(e *exporter, m *msg, t *template, b []byte) (int
 	var sampler uint64
 	var sysInit int64
 	off := 0
-	for i := range t.fields {
-		f := &t.fields[i]
-		v, n, ok := next(f, b[off:])
-		if !ok {
+	if t.fixed {
+		if len(b) < t.minLen {
 			return 0, errRecordOverrun
 		}
-		off += n
-		switch f.op {
+		off = t.minLen
+	}
+	n := len(t.hot)
+	if !t.fixed {
+		n = len(t.fields)
+	}
+	for k := 0; k < n; k++ {
+		var v []byte
+		var fop op
+		if t.fixed {
+			h := t.hot[k]
+			v, fop = b[h.off:int(h.off)+int(h.length)], h.op
+		} else {
+			f := &t.fields[k]
+			var m int
+			var ok bool
+			v, m, ok = next(f, b[off:])
+			if !ok {
+				return 0, errRecordOverrun
+			}
+			off += m
+			fop = f.op
+		}
+		switch fop {
 		case opSamplerID:
 			sampler = be(v)
 		case opSysInitMilli:
 			sysInit = int64(be(v))
 		default:
-			s.set(f.op, be(v))
+			s.set(fop, be(v))
 		}
 	}
 	capped := len(e.sampling) >= d.cfg.MaxTemplatesPerExporter

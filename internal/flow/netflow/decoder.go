@@ -287,6 +287,22 @@ type template struct {
 	// variable-length field. fixed tells whether every field is fixed.
 	minLen int
 	fixed  bool
+	// For fixed templates, offs[i] is field i's offset in a record and
+	// walk lists the fields a record decode must look at (the ones with an
+	// op), so the hot loop slices at known offsets and skips unused fields
+	// without reading them. Variable-length templates walk every field.
+	offs []uint16
+	walk []uint16
+	// hot is walk for fixed templates in one compact array: a record
+	// decode reads each field's op, offset and length with one load.
+	hot []hotField
+}
+
+// hotField is one field a fixed template's records are decoded from.
+type hotField struct {
+	op     op
+	length uint16
+	off    uint16
 }
 
 type field struct {
@@ -304,12 +320,22 @@ func (t *template) same(fields []field, scope int, options bool) bool {
 
 func newTemplate(fields []field, scope int, options bool) *template {
 	t := &template{fields: slices.Clone(fields), scopeFields: scope, options: options, fixed: true}
-	for _, f := range fields {
+	t.offs = make([]uint16, len(fields))
+	for i, f := range fields {
+		t.offs[i] = uint16(min(t.minLen, 0xffff))
 		if f.length == varLength {
 			t.fixed = false
 			t.minLen++
 		} else {
 			t.minLen += int(f.length)
+		}
+	}
+	for i, f := range fields {
+		if !t.fixed || f.op != opSkip {
+			t.walk = append(t.walk, uint16(i))
+			if t.fixed {
+				t.hot = append(t.hot, hotField{op: f.op, length: f.length, off: t.offs[i]})
+			}
 		}
 	}
 	return t
