@@ -17,12 +17,15 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/seawall/seawall/internal/alert"
+	"github.com/seawall/seawall/internal/detect"
 	"github.com/seawall/seawall/internal/enforce"
 	"github.com/seawall/seawall/internal/enforce/bgp"
 	"github.com/seawall/seawall/internal/enforce/nft"
 	"github.com/seawall/seawall/internal/geodata"
 	"github.com/seawall/seawall/internal/ingest"
 	"github.com/seawall/seawall/internal/inventory"
+	"github.com/seawall/seawall/internal/store"
 )
 
 // DefaultPath is read when it exists and no -c is given.
@@ -46,6 +49,18 @@ type Config struct {
 	// Flows is the flow collector `seawall serve` runs: NetFlow/IPFIX and
 	// sFlow listeners, on by default.
 	Flows ingest.Config `yaml:"flows"`
+	// Enrich names the files flows are tagged from beside the country
+	// database, the block policy and the inventory: prefix-to-ASN tables
+	// and threat lists.
+	Enrich Enrich `yaml:"enrich"`
+	// Detect tunes the flow detections (DET-FLOW-*).
+	Detect detect.Config `yaml:"detect"`
+	// Alerts are where detections go; serve always writes them to
+	// alerts.file.path, by default alerts.jsonl in the data directory.
+	Alerts alert.Config `yaml:"alerts"`
+	// Store is the embedded database of alerts, exporters and per-minute
+	// flow aggregates in the data directory.
+	Store store.Config `yaml:"store"`
 
 	// Path is the file the configuration came from ("" for defaults).
 	Path string `yaml:"-"`
@@ -53,7 +68,10 @@ type Config struct {
 
 // Default returns the built-in configuration.
 func Default() *Config {
-	return &Config{Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig(), Flows: ingest.DefaultConfig()}
+	return &Config{
+		Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig(), Flows: ingest.DefaultConfig(),
+		Detect: detect.DefaultConfig(), Alerts: alert.DefaultConfig(), Store: store.DefaultConfig(),
+	}
 }
 
 // Load reads path, or DefaultPath when path is "" and that file exists, or
@@ -117,7 +135,39 @@ func (c *Config) Validate() error {
 	if err := c.Flows.Validate(); err != nil {
 		return fmt.Errorf("flows.%w", err)
 	}
+	if err := c.Enrich.Validate(); err != nil {
+		return err
+	}
+	if err := c.Detect.Validate(); err != nil {
+		return err // its errors name detect.KEY already
+	}
+	if err := c.Alerts.Validate(); err != nil {
+		return prefixed("alerts.", err)
+	}
+	if err := c.Store.Validate(); err != nil {
+		return prefixed("store.", err)
+	}
 	return c.Inventory.Validate()
+}
+
+// prefixed names each of err's lines (a section's Validate joins one
+// line per problem) with the section's key.
+func prefixed(section string, err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = section + l
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// Resolve returns path as seawall reads it: relative paths in
+// seawall.yaml are taken from the configuration file's directory, so
+// that a configuration and the files it names move together.
+func (c *Config) Resolve(path string) string {
+	if path == "" || filepath.IsAbs(path) || c.Path == "" {
+		return path
+	}
+	return filepath.Join(filepath.Dir(c.Path), path)
 }
 
 // typeErrorLine matches one of yaml.v3's decoding errors, and

@@ -13,8 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/seawall/seawall/internal/enforce"
-	"github.com/seawall/seawall/internal/enforce/bgp"
 	"github.com/seawall/seawall/internal/geo"
 	"github.com/seawall/seawall/internal/geodata"
 	"github.com/seawall/seawall/internal/ingest"
@@ -34,8 +32,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"empty", "", Default()},
 		{"comments only", "# nothing set\n\n", Default()},
-		{"document marker", "---\ndata_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig(), Flows: ingest.DefaultConfig()}},
-		{"data_dir", "data_dir: /srv/seawall\n", &Config{DataDir: "/srv/seawall", Geo: geodata.DefaultConfig(), Block: enforce.DefaultConfig(), BGP: bgp.DefaultConfig(), Flows: ingest.DefaultConfig()}},
+		{"document marker", "---\ndata_dir: /srv/seawall\n", withDataDir("/srv/seawall")},
+		{"data_dir", "data_dir: /srv/seawall\n", withDataDir("/srv/seawall")},
 		{"timeout seconds", "geo:\n  timeout: 30s\n", withGeo(func(g *geodata.Config) { g.Timeout = 30 * time.Second })},
 		{"timeout compound", "geo:\n  timeout: 1h30m\n", withGeo(func(g *geodata.Config) { g.Timeout = 90 * time.Minute })},
 		{"sources replace the defaults", "geo:\n  sources:\n    - https://mirror.example/a\n    - http://127.0.0.1:8080/b\n",
@@ -63,6 +61,12 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func withDataDir(dir string) *Config {
+	c := Default()
+	c.DataDir = dir
+	return c
+}
+
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -71,15 +75,15 @@ func TestParseErrors(t *testing.T) {
 		want string // the whole message
 	}{
 		{"unknown top-level key", "data_dir: /srv/seawall\ndatadir: /x\n",
-			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory, flows)`},
+			`test.yaml:2: unknown key "datadir" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory, flows, enrich, detect, alerts, store)`},
 		{"unknown geo key", "# seawall\ngeo:\n  timeout: 30s\n  timout: 1m\n",
 			`test.yaml:4: unknown key "timout" in geo (known keys: sources, timeout, max_bytes, guard)`},
 		{"unknown guard key", "geo:\n  guard:\n    max_shrink: 3\n",
 			`test.yaml:3: unknown key "max_shrink" in geo.guard (known keys: max_shrink_percent, min_ipv4)`},
 		{"Path is not a key", "path: /x\n",
-			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory, flows)`},
+			`test.yaml:1: unknown key "path" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory, flows, enrich, detect, alerts, store)`},
 		{"two unknown keys", "a: 1\ngeo:\n  b: 2\n",
-			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory, flows)\n" +
+			"test.yaml:1: unknown key \"a\" at the top level (known keys: data_dir, geo, block, bgp, nftables, inventory, flows, enrich, detect, alerts, store)\n" +
 				"test.yaml:3: unknown key \"b\" in geo (known keys: sources, timeout, max_bytes, guard)"},
 		{"second document", "data_dir: /srv/seawall\n---\nbogus: 1\n",
 			"test.yaml: more than one YAML document (a second '---'); seawall.yaml holds one"},
@@ -107,7 +111,7 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type", "data_dir: [a, b]\n", "test.yaml:1: cannot unmarshal !!seq into string"},
 		{"negative min_ipv4", "geo:\n  guard:\n    min_ipv4: -1\n", "test.yaml:3: cannot unmarshal !!int `-1` into uint64"},
 		{"syntax", "geo:\n  sources: [\n", "test.yaml: yaml: line 2: did not find expected node content"},
-		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block, bgp, nftables, inventory, flows) at the top level, found !!seq"},
+		{"not a mapping", "- a\n- b\n", "test.yaml:1: expected a mapping of keys (data_dir, geo, block, bgp, nftables, inventory, flows, enrich, detect, alerts, store) at the top level, found !!seq"},
 		{"geo not a mapping", "geo: https://x.example/\n", "test.yaml:1: expected a mapping of keys (sources, timeout, max_bytes, guard) in geo, found !!str `https:/...`"},
 	}
 	for _, tt := range tests {
@@ -320,6 +324,55 @@ func TestFlows(t *testing.T) {
 			t.Errorf("%q: accepted", bad)
 		} else {
 			t.Logf("%q: %v", bad, err)
+		}
+	}
+}
+
+func TestPipelineSections(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte(`enrich:
+  asn: [ip2asn-v4.tsv, /srv/ip2asn-v6.tsv]
+  lists:
+    - {name: c2, path: lists/c2.txt}
+detect:
+  disabled: [DET-FLOW-017]
+  silence: {min_silence: 1m}
+alerts:
+  file: {path: /var/log/seawall/alerts.jsonl, fsync: never}
+store:
+  flush_interval: 1s
+`), "/etc/seawall/seawall.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Enrich{ASN: []string{"ip2asn-v4.tsv", "/srv/ip2asn-v6.tsv"}, Lists: []ThreatList{{Name: "c2", Path: "lists/c2.txt"}}}
+	if diff := cmp.Diff(want, c.Enrich); diff != "" {
+		t.Errorf("enrich (-want +got):\n%s", diff)
+	}
+	if got := c.Resolve(c.Enrich.ASN[0]); got != "/etc/seawall/ip2asn-v4.tsv" {
+		t.Errorf("relative path resolves to %s, want it beside seawall.yaml", got)
+	}
+	if got := c.Resolve(c.Enrich.ASN[1]); got != "/srv/ip2asn-v6.tsv" {
+		t.Errorf("absolute path resolves to %s", got)
+	}
+	if c.Detect.Silence.MinSilence != time.Minute || c.Detect.Silence.Factor != 3 || len(c.Detect.Disabled) != 1 {
+		t.Errorf("detect: %+v, want min_silence set and the other defaults kept", c.Detect.Silence)
+	}
+	if c.Alerts.File.Fsync != "never" || c.Alerts.QueueSize == 0 || c.Store.FlushInterval != time.Second || c.Store.Retention.AlertsDays == 0 {
+		t.Errorf("alerts %+v store %+v: want the set keys and the defaults", c.Alerts, c.Store)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"enrich:\n  lists: [{name: a, path: x}, {name: a, path: y}]\n", `enrich.lists[1].name: "a" is listed twice`},
+		{"enrich:\n  lists: [{path: x}]\n", "enrich.lists[0].name: missing"},
+		{"enrich:\n  list: []\n", `unknown key "list" in enrich (known keys: asn, lists)`},
+		{"detect:\n  disabled: [DET-FLOW-999]\n", "detect.disabled[0]"},
+		{"detect:\n  dedup: {windw: 1h}\n", `unknown key "windw" in detect.dedup`},
+		{"alerts:\n  file: {path: alerts.jsonl}\n", `alerts.file.path: "alerts.jsonl" is not absolute`},
+		{"store:\n  flush_interval: 1ms\n  batch_rows: 0\n", "store.flush_interval"},
+		{"store:\n  flush_interval: 1ms\n  batch_rows: 0\n", "\nstore.batch_rows"},
+	} {
+		if _, err := Parse([]byte(tc.yaml), "t.yaml"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want it to contain %q", tc.yaml, err, tc.want)
 		}
 	}
 }

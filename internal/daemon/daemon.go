@@ -1,9 +1,10 @@
 // Package daemon is the one place that wires seawall's parts together and
-// runs them: `seawall serve`. Today it holds the BGP blackhole speaker (a
-// BGP session needs a running process), optionally the nftables backend
-// (held so that updates are deltas), the flow collector with its
-// Prometheus metrics, and a control socket through which the CLI reads
-// status and asks for a reload.
+// runs them: `seawall serve`. It holds the BGP blackhole speaker (a BGP
+// session needs a running process), optionally the nftables backend (held
+// so that updates are deltas), the flow pipeline (collector → enrichment →
+// detection → alert destinations and the store) with its Prometheus
+// metrics, and a control socket through which the CLI reads status and
+// asks for a reload.
 package daemon
 
 import (
@@ -15,18 +16,24 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/seawall/seawall/internal/alert"
 	"github.com/seawall/seawall/internal/config"
+	"github.com/seawall/seawall/internal/detect"
 	"github.com/seawall/seawall/internal/enforce"
 	"github.com/seawall/seawall/internal/enforce/bgp"
 	"github.com/seawall/seawall/internal/enforce/nft"
 	"github.com/seawall/seawall/internal/geodata"
+	"github.com/seawall/seawall/internal/ingest"
+	"github.com/seawall/seawall/internal/store"
 )
 
 // SocketName is the control socket's name in the data directory.
@@ -43,6 +50,9 @@ type Options struct {
 	// flows sections of what it returns take effect (the others need a
 	// restart). Without it a reload recompiles the policy it started with.
 	Reconfigure func() (*config.Config, error)
+	// Tick is how often the wall clock advances detection (default
+	// DefaultTick); tests shorten it.
+	Tick time.Duration
 }
 
 // Status is what the control socket reports.
@@ -60,6 +70,9 @@ type Status struct {
 	Nftables *NftStatus `json:"nftables,omitempty"`
 	// Flows is the flow collector; nil when flows.enabled is false.
 	Flows *FlowStatus `json:"flows,omitempty"`
+	// Pipeline is enrichment, detection, the alert destinations and the
+	// store.
+	Pipeline *PipelineStatus `json:"pipeline,omitempty"`
 }
 
 // NftStatus is what serve's last nftables apply did.
@@ -77,6 +90,10 @@ type Daemon struct {
 	speaker *bgp.Speaker
 	nft     *nft.Backend // held for the daemon's life: updates are deltas
 	flows   *flows
+	pipe    *pipeline
+	// pcfg is what the enrichment table and the detection engine in use
+	// were built from (guarded by reloadMu).
+	pcfg *pipelineConfig
 
 	// reloadMu serialises reloads (and so d.cfg's changes).
 	reloadMu sync.Mutex
@@ -93,6 +110,13 @@ func New(cfg *config.Config, opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{cfg: cfg, opts: opts}
 	d.flows = newFlows(d)
+	d.pipe = newPipeline(opts.Logger.With("component", "pipeline"), opts.Tick, func() []ingest.ExporterStatus {
+		if c := d.flows.cur.Load(); c != nil {
+			return c.Status().Exporters
+		}
+		return nil
+	})
+	d.flows.registry.MustRegister(d.pipe)
 	if cfg.BGP.Enabled {
 		s, err := bgp.New(cfg.BGP, opts.Logger.With("component", "bgp"))
 		if err != nil {
@@ -124,6 +148,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	outputs, st, err := d.openSinks(ctx)
+	if err != nil {
+		ln.Close()
+		os.Remove(sock)
+		return err
+	}
 	srv := &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -152,30 +182,110 @@ func (d *Daemon) Run(ctx context.Context) error {
 	flowsCfg := d.cfg.Flows
 	d.running.Store(true)
 	d.reloadMu.Unlock()
-	g.Go(func() error { return d.flows.run(ctx, flowsCfg) })
+	flowsDone := make(chan struct{})
+	g.Go(func() error {
+		defer close(flowsDone)
+		return d.flows.run(ctx, flowsCfg)
+	})
+	g.Go(func() error { return d.runPipeline(ctx, flowsDone, outputs, st) })
+	g.Go(func() error { return d.onHangup(ctx) })
 	d.opts.Logger.Info("seawall serving", "socket", sock, "bgp", d.speaker != nil, "nftables", d.nft != nil, "flows", flowsCfg.Enabled)
 	return g.Wait()
 }
 
+// openSinks opens the alert destinations (the alert file by default in
+// the data directory) and the store, so that a bad path fails at start.
+func (d *Daemon) openSinks(ctx context.Context) (*alert.Outputs, *store.Store, error) {
+	if err := os.MkdirAll(d.cfg.DataDir, 0o750); err != nil {
+		return nil, nil, err
+	}
+	acfg := d.cfg.Alerts
+	if acfg.File.Path == "" {
+		acfg.File.Path = filepath.Join(d.cfg.DataDir, AlertFileName)
+	}
+	outputs, err := alert.NewOutputs(acfg, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("alerts: %w", err)
+	}
+	st, err := store.Open(ctx, store.Path(d.cfg.DataDir), d.cfg.Store)
+	if err != nil {
+		// The outputs' queues own the sinks and close them when they run.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		return nil, nil, errors.Join(fmt.Errorf("store: %w", err), outputs.Run(cctx))
+	}
+	d.reloadMu.Lock()
+	d.pipe.outputs.Store(outputs)
+	d.pipe.store.Store(st)
+	d.reloadMu.Unlock()
+	return outputs, st, nil
+}
+
+// runPipeline runs the pipeline, the alert destinations and the store's
+// writer. The destinations and the store outlive the pipeline: they stop
+// only once it has flushed detection's folded alerts, so that those are
+// delivered and stored.
+func (d *Daemon) runPipeline(ctx context.Context, flowsDone <-chan struct{}, outputs *alert.Outputs, st *store.Store) error {
+	sinkCtx, stopSinks := context.WithCancel(context.WithoutCancel(ctx))
+	var sinks errgroup.Group
+	sinks.Go(func() error { return outputs.Run(sinkCtx) })
+	sinks.Go(func() error { return st.Run(sinkCtx) })
+	err := d.pipe.run(ctx, flowsDone)
+	stopSinks()
+	err = errors.Join(err, sinks.Wait(), st.Close())
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	return nil
+}
+
+// onHangup reloads on SIGHUP, as 'seawall serve reload' does (which also
+// reopens the alert file, for logrotate).
+func (d *Daemon) onHangup(ctx context.Context) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			if err := d.reload(ctx); err != nil {
+				d.opts.Logger.Warn("reload on SIGHUP", "err", err)
+			} else {
+				d.opts.Logger.Info("reloaded on SIGHUP")
+			}
+		}
+	}
+}
+
 // reload rereads the configuration (when Options.Reconfigure is set),
 // compiles the block policy against the country database and hands the
-// prefixes to the backends, then gives the flows section to the
-// collector. On failure the backends keep what they have: a broken
-// database or configuration must not withdraw the blackholes, and a
-// flows section whose sockets cannot be opened leaves the collector as
-// it was.
+// prefixes to the backends, gives the flows section to the collector,
+// rebuilds the enrichment table and, when the detect: or inventory:
+// sections changed, the detection engine; and reopens the alert file.
+// On failure the backends keep what they have: a broken database or
+// configuration must not withdraw the blackholes, a flows section whose
+// sockets cannot be opened leaves the collector as it was, and a broken
+// ASN table or threat list leaves the last good enrichment table.
 func (d *Daemon) reload(ctx context.Context) error {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
-	block, flowsCfg := d.cfg.Block, d.cfg.Flows
+	if o := d.pipe.outputs.Load(); o != nil {
+		if err := o.Reopen(); err != nil {
+			d.opts.Logger.Warn("reopening the alert file", "err", err)
+		}
+	}
+	next := *d.cfg
 	if d.opts.Reconfigure != nil && d.running.Load() {
 		c, err := d.opts.Reconfigure()
 		if err != nil {
 			d.setLoadError(err)
 			return fmt.Errorf("rereading the configuration: %w", err)
 		}
-		block, flowsCfg = c.Block, c.Flows
+		next = *c
 	}
+	block, flowsCfg := next.Block, next.Flows
 	l, err := geodata.Load(d.opts.GeoDB, d.cfg.DataDir)
 	var desired *enforce.Desired
 	if err == nil {
@@ -196,6 +306,36 @@ func (d *Daemon) reload(ctx context.Context) error {
 		}
 		d.cfg.Flows = flowsCfg
 	}
+	if err := d.loadPipeline(&next, l, desired); err != nil {
+		d.pipe.setEnrichError(err)
+		d.setLoadError(err)
+		return err
+	}
+	return nil
+}
+
+// loadPipeline builds the enrichment table and swaps it in, and builds a
+// new detection engine when what it depends on changed. A new engine
+// starts learning afresh: baselines, exporters' usual intervals and open
+// dedup windows do not carry over (the old one's folded alerts are
+// flushed first).
+func (d *Daemon) loadPipeline(next *config.Config, l geodata.Loaded, desired *enforce.Desired) error {
+	inv := next.Inventory
+	tbl, ranges, err := buildTable(next.Resolve, next.Enrich, l, desired.All(), &inv)
+	if err != nil {
+		return err
+	}
+	pc := &pipelineConfig{enrich: next.Enrich, detect: next.Detect, inventory: inv, lists: tbl.ListNames()}
+	if !sameEngine(d.pcfg, pc) {
+		en, err := detect.New(pc.detect, &pc.inventory, pc.lists)
+		if err != nil {
+			return fmt.Errorf("detect: %w", err)
+		}
+		d.pipe.setEngine(en)
+	}
+	d.pipe.setTable(tbl, ranges)
+	d.pcfg = pc
+	d.cfg.Enrich, d.cfg.Detect, d.cfg.Inventory = next.Enrich, next.Detect, next.Inventory
 	return nil
 }
 
@@ -251,6 +391,7 @@ func (d *Daemon) handler() http.Handler {
 			st.BGP = &bs
 		}
 		st.Flows = d.flows.status()
+		st.Pipeline = d.pipe.status()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(st)
 	})

@@ -50,9 +50,12 @@ func newFlows(d *Daemon) *flows {
 	return &flows{d: d, registry: reg, reqs: make(chan flowsReq)}
 }
 
-// handle is the collector's Handler: for now the daemon counts records;
-// enrichment, detection and the store take them from here.
-func (f *flows) handle(recs []flow.Record) { f.handled.Add(uint64(len(recs))) }
+// handle is the collector's Handler: it counts the records and hands
+// them to the pipeline (enrichment, detection, alerts, the store).
+func (f *flows) handle(recs []flow.Record) {
+	f.handled.Add(uint64(len(recs)))
+	f.d.pipe.handle(recs)
+}
 
 // part is a running collector or metrics server.
 type part struct {

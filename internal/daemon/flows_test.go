@@ -62,7 +62,7 @@ func waitStatus(t *testing.T, cl *Client, what string, cond func(Status) bool) S
 			return st
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s: %+v", what, st.Flows)
+			t.Fatalf("timed out waiting for %s: flows %+v pipeline %+v", what, st.Flows, st.Pipeline)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
