@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,7 +19,7 @@ func (a *app) serveCmd() *cobra.Command {
 	var debug bool
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the seawall daemon (flow collector, BGP blackhole speaker, control socket)",
+		Short: "Run the seawall daemon (flow collection and detection, BGP blackhole speaker, control socket)",
 		Long: `Run seawall's long-lived part until interrupted (SIGINT or SIGTERM).
 
 It compiles the block: policy against the country database and, when
@@ -34,12 +37,25 @@ several SO_REUSEPORT sockets per port, and serves Prometheus metrics on
 127.0.0.1:9750 (flows.metrics). NetFlow v9/IPFIX templates are saved in
 the data directory, so data decode at once after a restart.
 
+Every flow is tagged (country, block policy, ASN from enrich.asn, threat
+lists from enrich.lists, inventory roles) and run through the flow
+detections (DET-FLOW-*, tuned in detect:). Alerts are appended as JSON
+lines to alerts.file.path (default alerts.jsonl in the data directory),
+sent to alerts.syslog and alerts.webhook when configured, and stored with
+per-minute flow aggregates and exporter counters in the data directory's
+store ('seawall alerts list', 'seawall flows top').
+
 The CLI reaches a running serve through the Unix socket seawall.sock in the
 data directory (mode 0600): 'seawall serve status' shows the policy, the
-BGP sessions and the flow listeners and exporters, and 'seawall serve
-reload' makes it reread seawall.yaml (the block: and flows: sections) and
-the database. A reload restarts the flow listeners only when their
-addresses or socket settings change.`,
+BGP sessions, the flow listeners and exporters and the pipeline's
+counters, and 'seawall serve reload' (or SIGHUP) makes it reread
+seawall.yaml (the block:, flows:, inventory:, enrich: and detect:
+sections) and the database, and reopen the alert file (for logrotate). A
+reload restarts the flow listeners only when their addresses or socket
+settings change, keeps the last good enrichment table when an ASN table or
+threat list is broken, and builds a new detection engine only when
+detect:, inventory: or the threat lists' names change: what the old one
+had learned (baselines, exporters' intervals) starts over.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.config()
@@ -64,9 +80,11 @@ addresses or socket settings change.`,
 		Use:   "reload",
 		Short: "Ask a running serve to reread seawall.yaml and the country database",
 		Long: `Ask the running serve to reread seawall.yaml and recompile the block policy,
-and to apply the flows: section. If the new configuration, policy or
-database is broken, serve keeps announcing and collecting as it did and
-this command says why. Other sections take effect at the next start.`,
+to apply the flows:, inventory:, enrich: and detect: sections, and to
+reopen the alert file. If the new configuration, policy, database, ASN
+table or threat list is broken, serve keeps announcing, collecting and
+enriching as it did and this command says why. Other sections (alerts:,
+store:) take effect at the next start.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.config()
@@ -87,7 +105,7 @@ func (a *app) serveStatusCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show what a running serve does: policy, BGP, flow listeners and exporters",
+		Short: "Show what a running serve does: policy, BGP, flow listeners and exporters, pipeline",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.config()
@@ -107,7 +125,10 @@ func (a *app) serveStatusCmd() *cobra.Command {
 				return writeJSON(w, st)
 			}
 			printServe(w, &st)
-			return printFlows(w, st.Flows)
+			if err := printFlows(w, st.Flows); err != nil {
+				return err
+			}
+			return printPipeline(w, st.Pipeline)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
@@ -141,4 +162,43 @@ func printFlows(w io.Writer, f *daemon.FlowStatus) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// printPipeline prints enrichment, detection, the alert destinations and
+// the store.
+func printPipeline(w io.Writer, p *daemon.PipelineStatus) error {
+	if p == nil {
+		return nil
+	}
+	fmt.Fprintf(w, "\npipeline  %d flows enriched; %d batches, %d dropped (pipeline behind)\n", p.Enriched, p.Batches, p.DroppedBatches)
+	e := p.Enrich
+	fmt.Fprintf(w, "enrich    loaded %s: %d ASN ranges, threat lists [%s]\n", e.Loaded.Format(time.RFC3339), e.ASNRanges, strings.Join(e.Lists, ", "))
+	if e.Error != "" {
+		fmt.Fprintf(w, "          last load failed (the table above is in use): %s\n", e.Error)
+	}
+	fmt.Fprintf(w, "detect    engine since %s; %d dedup windows open, %d repeats folded\n", p.Detect.Started.Format(time.RFC3339), p.Detect.DedupOpen, p.Detect.Folded)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(p.Alerts) > 0 {
+		fmt.Fprintln(tw, "\nRULE\tALERTS")
+		for _, r := range slices.Sorted(maps.Keys(p.Alerts)) {
+			fmt.Fprintf(tw, "%s\t%d\n", r, p.Alerts[r])
+		}
+	}
+	if len(p.Sinks) > 0 {
+		fmt.Fprintln(tw, "\nSINK\tQUEUED\tSENT\tDROPPED\tRETRIES\tLAST ERROR")
+		for _, s := range p.Sinks {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", s.Sink, s.Queued, s.Sent, s.Dropped(), s.Retries, oneLine(s.LastError))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if s := p.Store; s != nil {
+		fmt.Fprintf(w, "\nstore     %s: %d rows in %d flushes, %d pending, %d flush errors, %d rows dropped, %d pruned\n",
+			p.StorePath, s.Rows, s.Flushes, s.Pending, s.FlushErrors, s.DroppedRows, s.Pruned)
+		if s.LastError != "" {
+			fmt.Fprintf(w, "          last error: %s\n", oneLine(s.LastError))
+		}
+	}
+	return nil
 }
