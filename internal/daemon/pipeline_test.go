@@ -355,3 +355,20 @@ func TestServicePort(t *testing.T) {
 		}
 	}
 }
+
+// A pipeline that is behind drops whole batches and counts them, rather
+// than make the socket readers wait.
+func TestPipelineDropsWhenBehind(t *testing.T) {
+	p := newPipeline(nil, 0, nil)
+	recs := []flow.Record{{Proto: 6}}
+	for range pipelineQueue + 3 {
+		p.handle(recs)
+	}
+	recs[0].Proto = 17 // the reader reuses its records: the queued copy must not change
+	if st := p.status(); st.DroppedBatches != 3 {
+		t.Errorf("dropped %d batches, want 3", st.DroppedBatches)
+	}
+	if b := <-p.batches; b[0].Proto != 6 {
+		t.Errorf("queued batch changed with the reader's records")
+	}
+}
