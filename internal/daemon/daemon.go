@@ -46,9 +46,10 @@ type Options struct {
 	// NetNS, if set, is an open network namespace (e.g. /run/netns/NAME)
 	// the nftables backend works in; tests use it.
 	NetNS *os.File
-	// Reconfigure, if set, rereads seawall.yaml on reload; the block and
-	// flows sections of what it returns take effect (the others need a
-	// restart). Without it a reload recompiles the policy it started with.
+	// Reconfigure, if set, rereads seawall.yaml on reload; the block,
+	// flows, inventory, enrich and detect sections of what it returns take
+	// effect (the others need a restart). Without it a reload recompiles
+	// the policy and rereads the enrichment files it started with.
 	Reconfigure func() (*config.Config, error)
 	// Tick is how often the wall clock advances detection (default
 	// DefaultTick); tests shorten it.
