@@ -20,6 +20,7 @@ func (a *app) flowsReplayCmd() *cobra.Command {
 		loops     int
 		exporters int
 		duration  time.Duration
+		retime    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "replay FILE --to HOST:PORT",
@@ -68,7 +69,7 @@ exporter i mod N, to multiply the exporters of a small capture.`,
 				ctx, cancel = context.WithTimeout(ctx, duration)
 				defer cancel()
 			}
-			st, err := r.Run(ctx, ingest.ReplayOptions{To: dst, Rate: rate, Loops: loops, Exporters: exporters})
+			st, err := r.Run(ctx, ingest.ReplayOptions{To: dst, Rate: rate, Loops: loops, Exporters: exporters, Retime: retime})
 			secs := st.Elapsed.Seconds()
 			if secs <= 0 {
 				secs = 1e-9
@@ -91,6 +92,7 @@ exporter i mod N, to multiply the exporters of a small capture.`,
 	f.IntVar(&loops, "loop", 1, "passes over the capture (0: until --duration or Ctrl-C)")
 	f.IntVar(&exporters, "exporters", 0, "exporter addresses to send from (default: one per exporter in the capture)")
 	f.DurationVar(&duration, "duration", 0, "stop after this long (0: when the passes are done)")
+	f.BoolVar(&retime, "retime", false, "rewrite each datagram's export time to the moment it is sent, so old captures replay as current traffic (NetFlow v5/v9 flow times follow; IPFIX absolute record times do not)")
 	_ = cmd.MarkFlagRequired("to")
 	return cmd
 }

@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"io"
 	"net"
 	"net/http"
@@ -337,5 +339,27 @@ func TestConfigValidate(t *testing.T) {
 	var b Bytes
 	if err := b.UnmarshalText([]byte("32MiB")); err != nil || b != 32<<20 {
 		t.Errorf("32MiB: %d, %v", b, err)
+	}
+}
+
+func TestStampExportTime(t *testing.T) {
+	now := time.Unix(1_800_000_000, 123)
+	for _, tc := range []struct {
+		version uint16
+		off     int
+	}{{5, 8}, {9, 8}, {10, 4}} {
+		p := make([]byte, 24)
+		binary.BigEndian.PutUint16(p, tc.version)
+		stampExportTime(p, now)
+		if got := binary.BigEndian.Uint32(p[tc.off:]); got != 1_800_000_000 {
+			t.Errorf("v%d: export time %d", tc.version, got)
+		}
+	}
+	sf := make([]byte, 24)
+	binary.BigEndian.PutUint32(sf, 5) // sFlow v5: version is 32 bits
+	before := bytes.Clone(sf)
+	stampExportTime(sf, now)
+	if !bytes.Equal(sf, before) {
+		t.Error("an sFlow datagram was changed")
 	}
 }

@@ -101,6 +101,31 @@ type ReplayOptions struct {
 	Exporters int
 	// SendBuffer is each socket's send buffer (default 4 MiB).
 	SendBuffer int
+	// Retime rewrites each datagram's export time (NetFlow v5/v9 unix_secs,
+	// IPFIX Export Time) to the moment it is sent, so an old capture
+	// replays as current traffic: v5/v9 flow times are offsets from the
+	// export time and move with it. IPFIX records that carry absolute
+	// flow times keep them, and sFlow carries no time (collectors stamp
+	// their receive time).
+	Retime bool
+}
+
+// stampExportTime sets a NetFlow v5/v9 or IPFIX header's export time (whole
+// seconds since the epoch); other datagrams are left alone.
+func stampExportTime(p []byte, now time.Time) {
+	if len(p) < 16 {
+		return
+	}
+	secs := uint32(now.Unix())
+	switch binary.BigEndian.Uint16(p) {
+	case 5:
+		binary.BigEndian.PutUint32(p[8:], secs)
+		binary.BigEndian.PutUint32(p[12:], uint32(now.Nanosecond()))
+	case 9:
+		binary.BigEndian.PutUint32(p[8:], secs)
+	case 10:
+		binary.BigEndian.PutUint32(p[4:], secs)
+	}
 }
 
 // ReplayStats are what a replay sent.
@@ -187,6 +212,9 @@ func (r *Replay) Run(ctx context.Context, opts ReplayOptions) (ReplayStats, erro
 				} else if st.Datagrams%1024 == 0 && ctx.Err() != nil {
 					st.Elapsed = time.Since(start)
 					return st, nil
+				}
+				if opts.Retime {
+					stampExportTime(d.payload, time.Now())
 				}
 				if _, err := c.Write(d.payload); err != nil {
 					if errors.Is(err, syscall.ECONNREFUSED) {
