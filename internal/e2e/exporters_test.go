@@ -111,7 +111,8 @@ var modes = []exporterMode{
 // status, store and alerts with the collector's records.
 func TestExporters(t *testing.T) {
 	t.Parallel()
-	testenv.RequireRoot(t) // CI runs as root; pmacctd wants it even for a savefile
+	// No root needed: the exporters read a savefile, and every socket is
+	// an unprivileged UDP port on 127.0.0.1.
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
@@ -129,16 +130,15 @@ func TestExporters(t *testing.T) {
 			t.Logf("collector: %d flows, %d packets, %d bytes", got.Flows, got.Packets, got.Bytes)
 			checkSessions(t, m, got)
 
-			// 1. The collector's flow count against serve status, live.
-			exp := waitExporter(t, s, m.proto, got.Flows)
-			if exp.Errors != 0 {
-				t.Errorf("serve status: exporter %s has %d decode errors", exp.Address, exp.Errors)
-			}
+			// 1. The collector's flow count against serve status, live:
+			// polled through the control socket until it is there, then
+			// read as an operator would, with the CLI.
+			waitExporter(t, s, m.proto, got.Flows)
 			st, err := s.status()
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkListeners(t, st, m.proto)
+			checkStatus(t, st, m.proto, got.Flows)
 
 			// 2. Bytes and packets from the store, after a clean stop
 			// (which flushes it).
@@ -197,42 +197,47 @@ func checkSessions(t *testing.T, m exporterMode, got collected) {
 	}
 }
 
-// waitExporter polls serve status until the repeater's exporter has
-// counted want flows, and returns it. Seawall receives every datagram
-// the collector does, as it arrives, so this is a short wait.
-func waitExporter(t *testing.T, s *server, proto string, want uint64) ingest.ExporterStatus {
+// waitExporter polls serve's status until the repeater's exporter has
+// counted want flows and the pipeline has taken them in. Seawall receives every datagram the collector
+// does, as it arrives, so this is a short wait.
+func waitExporter(t *testing.T, s *server, proto string, want uint64) {
 	t.Helper()
-	repeater := netip.MustParseAddr("127.0.0.1")
 	var last daemon.Status
 	err := poll(10*time.Second, 100*time.Millisecond, func() error {
-		st, err := s.status()
+		st, err := s.poll()
 		if err != nil {
 			return err
 		}
 		last = st
-		if st.Flows == nil {
-			return errors.New("no flows in the status")
+		if e := exporter(st, proto); e == nil || e.Flows != want {
+			return fmt.Errorf("no %s exporter %s with %d flows", proto, repeater, want)
 		}
-		for _, e := range st.Flows.Exporters {
-			if e.Protocol == proto && e.Address == repeater && e.Flows == want {
-				return nil
-			}
+		// The pipeline takes the records in a goroutine of its own.
+		if st.Pipeline == nil || st.Pipeline.Enriched < want {
+			return fmt.Errorf("the pipeline has not enriched %d flows yet", want)
 		}
-		return fmt.Errorf("no %s exporter %s with %d flows", proto, repeater, want)
+		return nil
 	})
 	if err != nil {
 		t.Fatalf("serve status: %v; the collector recorded %d flows; flows: %+v", err, want, last.Flows)
 	}
-	var mine []ingest.ExporterStatus
-	for _, e := range last.Flows.Exporters {
-		if e.Protocol == proto {
-			mine = append(mine, e)
+}
+
+// repeater is the address the collectors repeat datagrams from, so the
+// one exporter seawall sees.
+var repeater = netip.MustParseAddr("127.0.0.1")
+
+// exporter finds the repeater among the status's exporters.
+func exporter(st daemon.Status, proto string) *ingest.ExporterStatus {
+	if st.Flows == nil {
+		return nil
+	}
+	for i, e := range st.Flows.Exporters {
+		if e.Protocol == proto && e.Address == repeater {
+			return &st.Flows.Exporters[i]
 		}
 	}
-	if len(mine) != 1 {
-		t.Errorf("serve status: %d %s exporters, want the collector's repeater alone: %+v", len(mine), proto, mine)
-	}
-	return mine[0]
+	return nil
 }
 
 // waitDatagrams waits until seawall's proto listener has received want
@@ -243,7 +248,7 @@ func waitDatagrams(t *testing.T, s *server, proto string, want uint64) {
 	var last uint64
 	var since time.Time
 	err := poll(10*time.Second, 100*time.Millisecond, func() error {
-		st, err := s.status()
+		st, err := s.poll()
 		if err != nil {
 			return err
 		}
@@ -275,10 +280,25 @@ func waitDatagrams(t *testing.T, s *server, proto string, want uint64) {
 	}
 }
 
-// checkListeners checks that nothing was lost on the way into seawall:
-// no kernel drops, no batches dropped by a pipeline that fell behind.
-func checkListeners(t *testing.T, st daemon.Status, proto string) {
+// checkStatus checks serve status (from the CLI) against the
+// collector: the repeater alone, with the collector's flow count and no
+// decode errors; nothing lost on the way in (kernel drops, batches the
+// pipeline dropped when behind); every flow through the pipeline.
+func checkStatus(t *testing.T, st daemon.Status, proto string, flows uint64) {
 	t.Helper()
+	if st.Flows == nil || st.Pipeline == nil {
+		t.Fatalf("serve status has no flows or no pipeline: %+v", st)
+	}
+	e := exporter(st, proto)
+	switch {
+	case e == nil:
+		t.Errorf("serve status: no %s exporter %s: %+v", proto, repeater, st.Flows.Exporters)
+	case e.Flows != flows || e.Errors != 0:
+		t.Errorf("serve status: exporter %s: %d flows, %d errors; the collector recorded %d flows", repeater, e.Flows, e.Errors, flows)
+	}
+	if n := len(st.Flows.Exporters); n != 1 {
+		t.Errorf("serve status: %d exporters, want the collector's repeater alone: %+v", n, st.Flows.Exporters)
+	}
 	for _, l := range st.Flows.Listeners {
 		if l.KernelDrops != 0 || l.Errors != 0 {
 			t.Errorf("serve status: %s listener: %d kernel drops, %d errors", l.Protocol, l.KernelDrops, l.Errors)
@@ -287,12 +307,11 @@ func checkListeners(t *testing.T, st daemon.Status, proto string) {
 			t.Errorf("serve status: %s listener got %d datagrams; only %s was sent", l.Protocol, l.Datagrams, proto)
 		}
 	}
-	if st.Pipeline == nil {
-		t.Errorf("serve status has no pipeline")
-		return
+	if st.Flows.Handled != flows {
+		t.Errorf("serve status: %d records handled, the collector recorded %d", st.Flows.Handled, flows)
 	}
-	if st.Pipeline.DroppedBatches != 0 {
-		t.Errorf("serve status: the pipeline dropped %d batches", st.Pipeline.DroppedBatches)
+	if p := st.Pipeline; p.DroppedBatches != 0 || p.Enriched != flows {
+		t.Errorf("serve status: the pipeline enriched %d flows and dropped %d batches; the collector recorded %d flows", p.Enriched, p.DroppedBatches, flows)
 	}
 }
 
@@ -513,7 +532,19 @@ func pmacctd(t *testing.T, pcap string, conf ...string) {
 		t.Fatal(err)
 	}
 	p := start(t, work, "pmacctd", "-f", path)
-	if err := p.wait(20 * time.Second); err != nil {
+	err := p.wait(20 * time.Second)
+	// At the end of the savefile the core tells its plugin to stop and
+	// waits for it; when the plugin is gone before the core looks, the
+	// core logs "connection lost ... no more plugins active" and exits 1.
+	// The plugin has exported everything by then (its "Shutting down on
+	// user request" path flushes), which the session checks confirm, so
+	// that exit is the race it is and not a failure.
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 1 && strings.Contains(p.output(), "no more plugins active. Shutting down.") {
+		t.Logf("pmacctd exited 1: its plugin stopped before the core looked (a pmacctd shutdown race)")
+		err = nil
+	}
+	if err != nil {
 		t.Fatalf("pmacctd: %v: %s", err, p.tail(3000))
 	}
 	if out := p.output(); strings.Contains(out, "ERROR") || strings.Contains(out, "Unknown key") {
@@ -589,17 +620,13 @@ func pmacctSFlow(t *testing.T, s *server, pcap string) collected {
 		if c, err = readPrintCSV(csvPath); err != nil {
 			return err
 		}
-		st, err := s.status()
+		st, err := s.poll()
 		if err != nil {
 			return err
 		}
 		var n uint64
-		if st.Flows != nil {
-			for _, e := range st.Flows.Exporters {
-				if e.Protocol == "sflow" {
-					n += e.Flows
-				}
-			}
+		if e := exporter(st, "sflow"); e != nil {
+			n = e.Flows
 		}
 		if n == 0 || c.Packets != n {
 			return fmt.Errorf("sfacctd printed %d samples, seawall counted %d", c.Packets, n)
@@ -631,6 +658,10 @@ func sfacctd(t *testing.T, work, name string, port int, conf ...string) *proc {
 		t.Fatal(err)
 	}
 	p := start(t, work, "sfacctd", "-f", path)
+	// sfacctd 1.7.7 ignores SIGTERM and SIGINT while it waits for
+	// datagrams; what it collected has been read from the print file by
+	// the time the cleanup stops it, so it is killed at once.
+	p.grace = 100 * time.Millisecond
 	p.waitLog(t, "waiting for sFlow data on", 5*time.Second)
 	return p
 }

@@ -20,7 +20,9 @@ type proc struct {
 	name string
 	cmd  *exec.Cmd
 	log  string // combined stdout and stderr
-	done chan struct{}
+	// grace is how long the cleanup waits after SIGTERM before SIGKILL.
+	grace time.Duration
+	done  chan struct{}
 	err  error // valid once done is closed
 }
 
@@ -43,14 +45,14 @@ func start(t *testing.T, dir, name string, args ...string) *proc {
 		f.Close()
 		t.Fatalf("starting %s: %v", name, err)
 	}
-	p := &proc{name: filepath.Base(name), cmd: cmd, log: logPath, done: make(chan struct{})}
+	p := &proc{name: filepath.Base(name), cmd: cmd, log: logPath, grace: 3 * time.Second, done: make(chan struct{})}
 	go func() { // waited for by stop, through done
 		p.err = cmd.Wait()
 		f.Close()
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		p.stop(syscall.SIGTERM, 3*time.Second)
+		_ = p.stop(syscall.SIGTERM, p.grace)
 		if t.Failed() {
 			t.Logf("%s %s: %s", p.name, strings.Join(args, " "), p.tail(2000))
 		}
