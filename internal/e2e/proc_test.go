@@ -23,7 +23,7 @@ type proc struct {
 	// grace is how long the cleanup waits after SIGTERM before SIGKILL.
 	grace time.Duration
 	done  chan struct{}
-	err  error // valid once done is closed
+	err   error // valid once done is closed
 }
 
 // start runs name with args, its output in a file in dir. A cleanup
