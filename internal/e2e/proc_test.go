@@ -24,6 +24,7 @@ type proc struct {
 	grace time.Duration
 	done  chan struct{}
 	err   error // valid once done is closed
+	swept bool  // the group has been killed once the leader was gone
 }
 
 // start runs name with args, its output in a file in dir. A cleanup
@@ -39,7 +40,9 @@ func start(t *testing.T, dir, name string, args ...string) *proc {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir // whatever a peer writes beside it stays in the test's directory
 	cmd.Stdout, cmd.Stderr = f, f
-	// Pdeathsig: a test binary killed by a timeout takes its peers along.
+	// Pdeathsig: a test binary killed by a timeout, which runs no
+	// cleanup, takes its peers along (though not the plugin processes
+	// pmacct's daemons fork, which are not its children).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()
@@ -82,8 +85,10 @@ func (p *proc) wait(timeout time.Duration) error {
 
 // stop sends sig to the process group and waits up to grace for the
 // leader to end, then kills the group. It returns how the leader ended.
-// The group is signalled again at the end so that plugin processes
-// whose parent left without them go too.
+// Once the leader is gone the group is killed (once: a group id is only
+// reserved while the group has members), so that plugin processes whose
+// parent left without them go too. Not safe for concurrent use; the
+// test and its cleanups call it in turn.
 func (p *proc) stop(sig syscall.Signal, grace time.Duration) error {
 	pgid := p.cmd.Process.Pid
 	if !p.exited() {
@@ -95,8 +100,11 @@ func (p *proc) stop(sig syscall.Signal, grace time.Duration) error {
 			<-p.done
 		}
 	}
-	// ESRCH when the group is gone already: nothing left to do.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	if !p.swept {
+		p.swept = true
+		// ESRCH when the group is gone already: nothing left to do.
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
 	return p.err
 }
 
