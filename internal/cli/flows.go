@@ -204,7 +204,7 @@ func writeFlow(w io.Writer, r *flow.Record, d capture.Datagram, asJSON bool) err
 		return writeLine(w, j)
 	}
 	_, err := fmt.Fprintf(w, "%s %s %s %s %s -> %s %d bytes %d packets %s\n",
-		ts.Format("2006-01-02T15:04:05.000Z"), exp, r.Source, protoName(r.Proto),
+		ts.Format("2006-01-02T15:04:05.000Z"), exp, r.Source, flow.ProtoName(r.Proto),
 		endpoint(r.SrcAddr, r.SrcPort), endpoint(r.DstAddr, r.DstPort), r.Bytes, r.Packets, sampling(r.SamplingRate))
 	return err
 }
@@ -229,29 +229,6 @@ func sampling(rate uint32) string {
 		return "unsampled"
 	}
 	return "1:" + strconv.FormatUint(uint64(rate), 10)
-}
-
-// protoName names the IP protocols operators name; others stay numbers.
-func protoName(p uint8) string {
-	switch p {
-	case 1:
-		return "icmp"
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 47:
-		return "gre"
-	case 50:
-		return "esp"
-	case 51:
-		return "ah"
-	case 58:
-		return "ipv6-icmp"
-	case 132:
-		return "sctp"
-	}
-	return strconv.Itoa(int(p))
 }
 
 func summarize(w io.Writer, byAddr map[netip.Addr]*exporterSummary) {

@@ -7,7 +7,10 @@
 // steady-state decode allocates nothing.
 package flow
 
-import "net/netip"
+import (
+	"net/netip"
+	"strconv"
+)
 
 // Direction says on which side of the observation point the flow was
 // metered, when the exporter says so (IPFIX flowDirection, IE 61).
@@ -118,4 +121,28 @@ type Record struct {
 	VLAN, InnerVLAN uint16
 	// MPLSLabel is the top label (20 bits) of the MPLS stack.
 	MPLSLabel uint32
+}
+
+// ProtoName names the IP protocols operators name (tcp, udp, icmp, gre,
+// esp, ...); others stay numbers.
+func ProtoName(p uint8) string {
+	switch p {
+	case 1:
+		return "icmp"
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 47:
+		return "gre"
+	case 50:
+		return "esp"
+	case 51:
+		return "ah"
+	case 58:
+		return "ipv6-icmp"
+	case 132:
+		return "sctp"
+	}
+	return strconv.Itoa(int(p))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seawall/seawall/internal/alert"
+	"github.com/seawall/seawall/internal/flow"
 	"github.com/seawall/seawall/internal/severity"
 )
 
@@ -120,31 +121,13 @@ func (s *Store) TopBy(ctx context.Context, dim Dim, since time.Time, limit int) 
 	return out, nil
 }
 
-// protoName names the protocols operators name; others stay numbers.
+// protoName names a stored protocol number (flow.ProtoName).
 func protoName(num string) string {
-	n, err := strconv.Atoi(num)
+	n, err := strconv.ParseUint(num, 10, 8)
 	if err != nil {
 		return num
 	}
-	switch n {
-	case 1:
-		return "icmp"
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 47:
-		return "gre"
-	case 50:
-		return "esp"
-	case 51:
-		return "ah"
-	case 58:
-		return "ipv6-icmp"
-	case 132:
-		return "sctp"
-	}
-	return num
+	return flow.ProtoName(uint8(n))
 }
 
 // Alerts returns the alerts whose last evidence is at or after since and

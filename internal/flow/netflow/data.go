@@ -420,41 +420,23 @@ func (d *Decoder) optionsRecord(e *exporter, m *msg, t *template, b []byte) (int
 	var s sampling
 	var sampler uint64
 	var sysInit int64
+	// Options records are rare (one per template refresh), so they take
+	// the general path over every field rather than flowRecord's plan.
 	off := 0
-	if t.fixed {
-		if len(b) < t.minLen {
+	for i := range t.fields {
+		f := &t.fields[i]
+		v, n, ok := next(f, b[off:])
+		if !ok {
 			return 0, errRecordOverrun
 		}
-		off = t.minLen
-	}
-	n := len(t.hot)
-	if !t.fixed {
-		n = len(t.fields)
-	}
-	for k := 0; k < n; k++ {
-		var v []byte
-		var fop op
-		if t.fixed {
-			h := t.hot[k]
-			v, fop = b[h.off:int(h.off)+int(h.length)], h.op
-		} else {
-			f := &t.fields[k]
-			var m int
-			var ok bool
-			v, m, ok = next(f, b[off:])
-			if !ok {
-				return 0, errRecordOverrun
-			}
-			off += m
-			fop = f.op
-		}
-		switch fop {
+		off += n
+		switch f.op {
 		case opSamplerID:
 			sampler = be(v)
 		case opSysInitMilli:
 			sysInit = int64(be(v))
 		default:
-			s.set(fop, be(v))
+			s.set(f.op, be(v))
 		}
 	}
 	capped := len(e.sampling) >= d.cfg.MaxTemplatesPerExporter
