@@ -240,6 +240,11 @@ func (d *Decoder) Decode(exporter netip.Addr, datagram []byte, out []flow.Record
 // Precedence: override, the record's own rate, the rate of its sampler,
 // the observation domain's rate, the configured default.
 func (d *Decoder) resolveSampling(e *exporter, recs []flow.Record) {
+	// A datagram's records nearly always share one sampler and domain:
+	// remember the last answer instead of asking the maps per record.
+	var last skey
+	var lastRate uint32
+	haveLast := false
 	for i := range recs {
 		r := &recs[i]
 		if e.override != 0 {
@@ -256,19 +261,28 @@ func (d *Decoder) resolveSampling(e *exporter, recs []flow.Record) {
 			continue
 		}
 		k := skey{sampler: r.SamplerID, domain: r.ObservationDomain, version: sourceVersion(r.Source)}
-		if rate, ok := e.sampling[k]; ok {
-			r.SamplingRate = rate
+		if haveLast && k == last {
+			r.SamplingRate = lastRate
 			continue
 		}
-		if r.SamplerID != 0 {
-			k.sampler = 0
-			if rate, ok := e.sampling[k]; ok {
-				r.SamplingRate = rate
-				continue
-			}
-		}
-		r.SamplingRate = d.cfg.DefaultSamplingRate
+		r.SamplingRate = d.samplingFor(e, k)
+		last, lastRate, haveLast = k, r.SamplingRate, true
 	}
+}
+
+// samplingFor is the rate of a sampler, else of its domain, else the
+// configured default.
+func (d *Decoder) samplingFor(e *exporter, k skey) uint32 {
+	if rate, ok := e.sampling[k]; ok {
+		return rate
+	}
+	if k.sampler != 0 {
+		k.sampler = 0
+		if rate, ok := e.sampling[k]; ok {
+			return rate
+		}
+	}
+	return d.cfg.DefaultSamplingRate
 }
 
 func sourceVersion(s flow.Source) uint16 {
