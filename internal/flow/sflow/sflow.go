@@ -1,8 +1,11 @@
 // Package sflow decodes sFlow version 5 datagrams (sflow.org
 // sflow_version_5.txt) into flow.Records: one record per flow sample or
 // expanded flow sample, with the sampled packet header parsed through
-// Ethernet, VLAN/QinQ, MPLS, IPv4/IPv6 and TCP/UDP/ICMP. Counter samples
-// are validated and counted, not turned into records.
+// Ethernet, VLAN/QinQ, MPLS, IPv4/IPv6 and TCP/UDP/ICMP; and, through
+// DecodeAll, one Counters value per counter sample or expanded counter
+// sample, holding its generic interface (0:1) and Ethernet (0:2) counter
+// records. Other counter record formats are skipped by their length and
+// counted.
 //
 // Like package netflow it is pure and allocation-free in steady state:
 // records are appended to the caller's buffer and errors are
@@ -42,6 +45,12 @@ type Stats struct {
 	Datagrams      uint64
 	FlowSamples    uint64
 	CounterSamples uint64
+	// CounterRecords counts the generic interface and Ethernet counter
+	// records decoded into values; UnknownCounterRecords the others
+	// (other formats, enterprise-specific, or too short for their
+	// format), skipped by their length.
+	CounterRecords        uint64
+	UnknownCounterRecords uint64
 	// Errors counts dropped datagrams.
 	Errors uint64
 }
@@ -85,6 +94,16 @@ func (d *Decoder) Exporters() []netip.Addr {
 type xdr struct {
 	b   []byte
 	bad bool
+}
+
+func (x *xdr) u64() uint64 {
+	if len(x.b) < 8 {
+		x.bad, x.b = true, nil
+		return 0
+	}
+	v := binary.BigEndian.Uint64(x.b)
+	x.b = x.b[8:]
+	return v
 }
 
 func (x *xdr) u32() uint32 {
@@ -144,6 +163,9 @@ const (
 	recExtendedRouter = 1002
 	recGateway        = 1003
 
+	ctrGeneric  = 1
+	ctrEthernet = 2
+
 	localIf = 0x3fffffff
 
 	hdrEthernet = 1
@@ -165,61 +187,82 @@ var (
 // dropped whole: out is returned unchanged with an error, and counted.
 // Records carry the agent address as Exporter, the sub-agent id as
 // ObservationDomain, no times (sFlow has none; ingest stamps the receive
-// time), Packets 1 and Bytes the sampled frame's length.
+// time), Packets 1 and Bytes the sampled frame's length. Counter samples
+// are checked and counted but not returned; DecodeAll returns them.
 func (d *Decoder) Decode(exporter netip.Addr, datagram []byte, out []flow.Record) ([]flow.Record, error) {
+	out, _, err := d.decode(exporter, datagram, out, nil, false)
+	return out, err
+}
+
+// DecodeAll is Decode that also appends one Counters per counter sample
+// to ctrs. On error both slices are returned unchanged.
+func (d *Decoder) DecodeAll(exporter netip.Addr, datagram []byte, recs []flow.Record, ctrs []Counters) ([]flow.Record, []Counters, error) {
+	return d.decode(exporter, datagram, recs, ctrs, true)
+}
+
+func (d *Decoder) decode(exporter netip.Addr, datagram []byte, out []flow.Record, ctrs []Counters, wantCtrs bool) ([]flow.Record, []Counters, error) {
 	exporter = exporter.Unmap()
 	s, ok := d.stats[exporter]
 	if !ok {
 		if len(d.stats) >= d.maxExporters {
-			return out, errExporters
+			return out, ctrs, errExporters
 		}
 		s = &Stats{}
 		d.stats[exporter] = s
 	}
 	s.Datagrams++
-	start := len(out)
-	var flows, counters uint64
-	out, flows, counters, err := decode(datagram, out)
+	start, cstart := len(out), len(ctrs)
+	var t tally
+	out, ctrs, err := decode(datagram, out, ctrs, wantCtrs, &t)
 	if err != nil {
 		s.Errors++
-		return out[:start], err
+		return out[:start], ctrs[:cstart], err
 	}
-	s.FlowSamples += flows
-	s.CounterSamples += counters
-	return out, nil
+	s.FlowSamples += t.flows
+	s.CounterSamples += t.counters
+	s.CounterRecords += t.records
+	s.UnknownCounterRecords += t.unknown
+	return out, ctrs, nil
 }
 
-func decode(b []byte, out []flow.Record) ([]flow.Record, uint64, uint64, error) {
+// tally counts one datagram's samples, added to Stats only if the whole
+// datagram decodes.
+type tally struct {
+	flows, counters, records, unknown uint64
+}
+
+func decode(b []byte, out []flow.Record, ctrs []Counters, wantCtrs bool, t *tally) ([]flow.Record, []Counters, error) {
 	x := xdr{b: b}
 	if x.u32() != 5 {
 		if x.bad {
-			return out, 0, 0, errTruncated
+			return out, ctrs, errTruncated
 		}
-		return out, 0, 0, errVersion
+		return out, ctrs, errVersion
 	}
 	agent, ok := x.addr()
 	if !ok {
 		if x.bad {
-			return out, 0, 0, errTruncated
+			return out, ctrs, errTruncated
 		}
-		return out, 0, 0, errAddress
+		return out, ctrs, errAddress
 	}
-	sub := x.u32()
-	x.u32() // sequence number
-	x.u32() // uptime
+	hdr := Counters{Agent: agent}
+	hdr.SubAgent = x.u32()
+	hdr.DatagramSeq = x.u32()
+	hdr.Uptime = x.u32()
 	n := x.u32()
 	if x.bad {
-		return out, 0, 0, errTruncated
+		return out, ctrs, errTruncated
 	}
 	if n > maxSamples {
-		return out, 0, 0, errLimit
+		return out, ctrs, errLimit
 	}
-	var flows, counters uint64
+	var scratch Counters
 	for range n {
 		format := x.u32()
 		body := x.bytes(int(x.u32()))
 		if x.bad {
-			return out, 0, 0, errSample
+			return out, ctrs, errSample
 		}
 		if format>>12 != 0 {
 			continue // enterprise-specific sample
@@ -227,18 +270,26 @@ func decode(b []byte, out []flow.Record) ([]flow.Record, uint64, uint64, error) 
 		var err error
 		switch format & 0xfff {
 		case fmtFlowSample, fmtExpandedFlowSample:
-			out = append(out, flow.Record{Exporter: agent, ObservationDomain: sub, Source: flow.SourceSFlowV5, Packets: 1})
+			out = append(out, flow.Record{Exporter: agent, ObservationDomain: hdr.SubAgent, Source: flow.SourceSFlowV5, Packets: 1})
 			err = flowSample(body, format&0xfff == fmtExpandedFlowSample, &out[len(out)-1])
-			flows++
+			t.flows++
 		case fmtCounterSample, fmtExpandedCounterSample:
-			err = counterSample(body, format&0xfff == fmtExpandedCounterSample)
-			counters++
+			c := &scratch
+			if wantCtrs {
+				ctrs = append(ctrs, Counters{})
+				c = &ctrs[len(ctrs)-1]
+			}
+			*c = hdr
+			err = counterSample(body, format&0xfff == fmtExpandedCounterSample, c)
+			t.counters++
+			t.records += uint64(c.Records)
+			t.unknown += uint64(c.Skipped)
 		}
 		if err != nil {
-			return out, 0, 0, err
+			return out, ctrs, err
 		}
 	}
-	return out, flows, counters, nil
+	return out, ctrs, nil
 }
 
 func flowSample(b []byte, expanded bool, r *flow.Record) error {
@@ -394,14 +445,18 @@ func flowRecord(format uint32, b []byte, r *flow.Record) {
 	}
 }
 
-// counterSample checks a counter sample's structure; its values are not
-// records (interface counters are exported elsewhere, if ever needed).
-func counterSample(b []byte, expanded bool) error {
+// counterSample decodes a counter sample into c, which holds the
+// datagram's header fields. Records too short for their format are
+// skipped, as unknown formats are: the sample still counts.
+func counterSample(b []byte, expanded bool, c *Counters) error {
 	x := xdr{b: b}
-	x.u32() // sequence number
-	x.u32() // source id (type in expanded)
+	c.Sequence = x.u32()
 	if expanded {
-		x.u32() // index
+		c.SourceType = x.u32()
+		c.SourceIndex = x.u32()
+	} else {
+		v := x.u32()
+		c.SourceType, c.SourceIndex = v>>24, v&0xffffff
 	}
 	n := x.u32()
 	if x.bad {
@@ -411,11 +466,71 @@ func counterSample(b []byte, expanded bool) error {
 		return errLimit
 	}
 	for range n {
-		x.u32()
-		x.bytes(int(x.u32()))
+		format := x.u32()
+		body := x.bytes(int(x.u32()))
 		if x.bad {
 			return errSample
 		}
+		if counterRecord(format, body, c) {
+			c.Records++
+		} else {
+			c.Skipped++
+		}
 	}
 	return nil
+}
+
+// counterRecord decodes a generic interface or Ethernet counter record
+// into c and reports whether it did.
+func counterRecord(format uint32, b []byte, c *Counters) bool {
+	x := xdr{b: b}
+	switch format {
+	case ctrGeneric:
+		var g Interface
+		g.Index = x.u32()
+		g.Type = x.u32()
+		g.Speed = x.u64()
+		g.Direction = x.u32()
+		g.Status = x.u32()
+		g.InOctets = x.u64()
+		g.InUcastPkts = x.u32()
+		g.InMulticastPkts = x.u32()
+		g.InBroadcastPkts = x.u32()
+		g.InDiscards = x.u32()
+		g.InErrors = x.u32()
+		g.InUnknownProtos = x.u32()
+		g.OutOctets = x.u64()
+		g.OutUcastPkts = x.u32()
+		g.OutMulticastPkts = x.u32()
+		g.OutBroadcastPkts = x.u32()
+		g.OutDiscards = x.u32()
+		g.OutErrors = x.u32()
+		g.Promiscuous = x.u32()
+		if x.bad {
+			return false
+		}
+		c.Interface, c.HasInterface = g, true
+	case ctrEthernet:
+		var e Ethernet
+		e.AlignmentErrors = x.u32()
+		e.FCSErrors = x.u32()
+		e.SingleCollisionFrames = x.u32()
+		e.MultipleCollisionFrames = x.u32()
+		e.SQETestErrors = x.u32()
+		e.DeferredTransmissions = x.u32()
+		e.LateCollisions = x.u32()
+		e.ExcessiveCollisions = x.u32()
+		e.InternalMACTransmitErrors = x.u32()
+		e.CarrierSenseErrors = x.u32()
+		e.FrameTooLongs = x.u32()
+		e.InternalMACReceiveErrors = x.u32()
+		e.SymbolErrors = x.u32()
+		if x.bad {
+			return false
+		}
+		c.Ethernet, c.HasEthernet = e, true
+	default:
+		return false
+	}
+	return true
 }
