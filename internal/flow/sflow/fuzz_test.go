@@ -10,8 +10,10 @@ import (
 	"github.com/seawall/seawall/internal/testenv"
 )
 
-// FuzzSflow: no panic; a failed datagram adds no records; records never
-// outnumber the samples a datagram can hold.
+// FuzzSflow: no panic; a failed datagram adds no records or counters;
+// records and counter samples never outnumber the samples a datagram can
+// hold; Decode and DecodeAll agree on records and errors; counter
+// records decoded plus skipped match what Stats counted.
 func FuzzSflow(f *testing.F) {
 	for _, c := range []string{"sflow-print-v6.pcap", "sflow_multiple_counter_30_pdus.pcap", "sflow_print-segv.pcap"} {
 		for _, dg := range readCapture(f, "tcpdump-sflow/"+c) {
@@ -27,6 +29,34 @@ func FuzzSflow(f *testing.F) {
 		}
 		if len(recs) > len(b)/8 {
 			t.Fatalf("%d records from %d bytes", len(recs), len(b))
+		}
+		all := sflow.New(4)
+		recs2, ctrs, err2 := all.DecodeAll(ex, b, nil, nil)
+		if err2 != err || len(recs2) != len(recs) {
+			t.Fatalf("DecodeAll: %d records, %v; Decode: %d records, %v", len(recs2), err2, len(recs), err)
+		}
+		for i := range recs {
+			if recs[i] != recs2[i] {
+				t.Fatalf("record %d: DecodeAll %+v, Decode %+v", i, recs2[i], recs[i])
+			}
+		}
+		if err != nil && len(ctrs) != 0 {
+			t.Fatalf("error %v with %d counter samples", err, len(ctrs))
+		}
+		if len(recs)+len(ctrs) > len(b)/8 {
+			t.Fatalf("%d records and %d counter samples from %d bytes", len(recs), len(ctrs), len(b))
+		}
+		st, _ := all.Stats(ex)
+		var decoded, skipped uint64
+		for _, c := range ctrs {
+			decoded += uint64(c.Records)
+			skipped += uint64(c.Skipped)
+			if c.Records > 0 && !c.HasInterface && !c.HasEthernet {
+				t.Fatalf("%d records decoded into nothing", c.Records)
+			}
+		}
+		if st.CounterSamples != uint64(len(ctrs)) || st.CounterRecords != decoded || st.UnknownCounterRecords != skipped {
+			t.Fatalf("stats %+v, returned %d samples, %d decoded, %d skipped", st, len(ctrs), decoded, skipped)
 		}
 	})
 }
