@@ -62,10 +62,72 @@ type flowJSON struct {
 	VLAN         uint16 `json:"vlan,omitempty"`
 }
 
+// counterSampleJSON is one sFlow counter sample in `flows decode --counters
+// --json`: its key, the generic interface counters flattened (absent when
+// the sample has none) and the Ethernet counters as an object.
+type counterSampleJSON struct {
+	Time        string `json:"time"`
+	Frame       int    `json:"frame"`
+	Agent       string `json:"agent"`
+	SubAgent    uint32 `json:"sub_agent"`
+	Sequence    uint32 `json:"sequence"`
+	SourceType  uint32 `json:"source_type"`
+	SourceIndex uint32 `json:"source_index"`
+	Uptime      uint32 `json:"uptime_ms"`
+	*IfCountersJSON
+	Ethernet *ethJSON `json:"ethernet,omitempty"`
+	// Skipped counts the records of other formats.
+	Skipped uint16 `json:"skipped_records,omitempty"`
+}
+
+// IfCountersJSON is the generic interface counters record of a
+// counterSampleJSON, exported only so that encoding/json can fill the
+// embedded pointer when decoding.
+type IfCountersJSON struct {
+	IfIndex         uint32 `json:"if_index"`
+	IfType          uint32 `json:"if_type"`
+	IfSpeed         uint64 `json:"if_speed"`
+	IfDirection     uint32 `json:"if_direction"`
+	IfStatus        uint32 `json:"if_status"`
+	InOctets        uint64 `json:"in_octets"`
+	InPackets       uint64 `json:"in_packets"`
+	InUcast         uint32 `json:"in_ucast_packets"`
+	InMulticast     uint32 `json:"in_multicast_packets"`
+	InBroadcast     uint32 `json:"in_broadcast_packets"`
+	InDiscards      uint32 `json:"in_discards"`
+	InErrors        uint32 `json:"in_errors"`
+	InUnknownProtos uint32 `json:"in_unknown_protos"`
+	OutOctets       uint64 `json:"out_octets"`
+	OutPackets      uint64 `json:"out_packets"`
+	OutUcast        uint32 `json:"out_ucast_packets"`
+	OutMulticast    uint32 `json:"out_multicast_packets"`
+	OutBroadcast    uint32 `json:"out_broadcast_packets"`
+	OutDiscards     uint32 `json:"out_discards"`
+	OutErrors       uint32 `json:"out_errors"`
+	Promiscuous     uint32 `json:"promiscuous_mode"`
+}
+
+// ethJSON is the Ethernet (dot3Stats) counters record of a counterSampleJSON.
+type ethJSON struct {
+	AlignmentErrors           uint32 `json:"alignment_errors"`
+	FCSErrors                 uint32 `json:"fcs_errors"`
+	SingleCollisionFrames     uint32 `json:"single_collision_frames"`
+	MultipleCollisionFrames   uint32 `json:"multiple_collision_frames"`
+	SQETestErrors             uint32 `json:"sqe_test_errors"`
+	DeferredTransmissions     uint32 `json:"deferred_transmissions"`
+	LateCollisions            uint32 `json:"late_collisions"`
+	ExcessiveCollisions       uint32 `json:"excessive_collisions"`
+	InternalMACTransmitErrors uint32 `json:"internal_mac_transmit_errors"`
+	CarrierSenseErrors        uint32 `json:"carrier_sense_errors"`
+	FrameTooLongs             uint32 `json:"frame_too_longs"`
+	InternalMACReceiveErrors  uint32 `json:"internal_mac_receive_errors"`
+	SymbolErrors              uint32 `json:"symbol_errors"`
+}
+
 // exporterSummary counts one exporter's datagrams in a capture.
 type exporterSummary struct {
-	addr                     netip.Addr
-	datagrams, flows, errors int
+	addr                               netip.Addr
+	datagrams, flows, counters, errors int
 }
 
 // maxErrorLines bounds the per-datagram errors printed; the summary counts
@@ -73,7 +135,7 @@ type exporterSummary struct {
 const maxErrorLines = 20
 
 func (a *app) flowsDecodeCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, counters bool
 	cmd := &cobra.Command{
 		Use:   "decode FILE",
 		Short: "Decode the NetFlow, IPFIX and sFlow datagrams of a pcap or pcapng capture",
@@ -88,14 +150,23 @@ multiplied by the sampling rate. The time is the flow's end as the
 exporter reports it, or the capture time for sFlow, in UTC. With --json each
 flow is one JSON object per line.
 
+With --counters the sFlow counter samples are printed instead of flows,
+one line per sample: capture time, agent, ifIndex, then input and output
+octets, packets (unicast + multicast + broadcast), errors and discards
+from the generic interface counters record. These are the agent's running
+totals, not rates. A sample without that record (host sFlow, say) prints
+its data source instead. With --json each sample is one JSON object with
+every generic and Ethernet (dot3Stats) counter.
+
 NetFlow v9 and IPFIX data can only be decoded after their template: a
 capture that starts mid-stream loses the records before the exporter's
-next template refresh. A summary of datagrams, flows and errors per
-exporter goes to standard error. The exit code is 1 when any datagram
-could not be decoded.`,
+next template refresh. A summary of datagrams, flows (and counter
+samples with --counters) and errors per exporter goes to standard error.
+The exit code is 1 when any datagram could not be decoded.`,
 		Example: `  tcpdump -i eth0 -w flows.pcap udp port 2055 or udp port 4739 or udp port 6343
   seawall flows decode flows.pcap
-  seawall flows decode --json flows.pcapng | jq 'select(.dst_port == 23)'`,
+  seawall flows decode --json flows.pcapng | jq 'select(.dst_port == 23)'
+  seawall flows decode --counters --json sflow.pcap | jq 'select(.in_errors > 0)'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("decode takes one argument, the capture file")
@@ -117,6 +188,7 @@ could not be decoded.`,
 			sf := sflow.New(0)
 			var (
 				recs    []flow.Record
+				ctrs    []sflow.Counters
 				byAddr  = map[netip.Addr]*exporterSummary{}
 				errs    int
 				printed int
@@ -132,7 +204,7 @@ could not be decoded.`,
 				p := d.Payload
 				switch {
 				case len(p) >= 4 && binary.BigEndian.Uint32(p) == 5:
-					recs, err = sf.Decode(d.Src, p, recs[:0])
+					recs, ctrs, err = sf.DecodeAll(d.Src, p, recs[:0], ctrs[:0])
 				case len(p) >= 2 && slices.Contains([]uint16{5, 9, 10}, binary.BigEndian.Uint16(p)):
 					recs, err = nf.Decode(d.Src, p, recs[:0])
 				default:
@@ -147,6 +219,16 @@ could not be decoded.`,
 					}
 				}
 				sum.flows += len(recs)
+				if counters {
+					sum.counters += len(ctrs)
+					for i := range ctrs {
+						if err := writeCounters(w, &ctrs[i], d, asJSON); err != nil {
+							return err
+						}
+					}
+					ctrs = ctrs[:0]
+					continue
+				}
 				for i := range recs {
 					if err := writeFlow(w, &recs[i], d, asJSON); err != nil {
 						return err
@@ -162,7 +244,7 @@ could not be decoded.`,
 			if capErr != nil {
 				fmt.Fprintf(a.io.Err, "seawall: %s: the capture ends badly after %d datagrams: %v\n", args[0], len(grams), capErr)
 			}
-			summarize(a.io.Err, byAddr)
+			summarize(a.io.Err, byAddr, counters)
 			if errs > 0 || capErr != nil {
 				return exitError{ExitFailure}
 			}
@@ -170,7 +252,43 @@ could not be decoded.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per flow")
+	cmd.Flags().BoolVar(&counters, "counters", false, "print sFlow interface counter samples instead of flows")
 	return cmd
+}
+
+// writeCounters prints one sFlow counter sample, stamped with the
+// capture time (counter samples carry none).
+func writeCounters(w io.Writer, c *sflow.Counters, d capture.Datagram, asJSON bool) error {
+	ts := time.Unix(0, d.Time).UTC()
+	g := &c.Interface
+	if asJSON {
+		j := counterSampleJSON{
+			Time: ts.Format(time.RFC3339Nano), Frame: d.Frame, Agent: c.Agent.String(), SubAgent: c.SubAgent,
+			Sequence: c.Sequence, SourceType: c.SourceType, SourceIndex: c.SourceIndex, Uptime: c.Uptime, Skipped: c.Skipped,
+		}
+		if c.HasInterface {
+			j.IfCountersJSON = &IfCountersJSON{
+				IfIndex: g.Index, IfType: g.Type, IfSpeed: g.Speed, IfDirection: g.Direction, IfStatus: g.Status,
+				InOctets: g.InOctets, InPackets: g.InPackets(), InUcast: g.InUcastPkts, InMulticast: g.InMulticastPkts,
+				InBroadcast: g.InBroadcastPkts, InDiscards: g.InDiscards, InErrors: g.InErrors, InUnknownProtos: g.InUnknownProtos,
+				OutOctets: g.OutOctets, OutPackets: g.OutPackets(), OutUcast: g.OutUcastPkts, OutMulticast: g.OutMulticastPkts,
+				OutBroadcast: g.OutBroadcastPkts, OutDiscards: g.OutDiscards, OutErrors: g.OutErrors, Promiscuous: g.Promiscuous,
+			}
+		}
+		if c.HasEthernet {
+			j.Ethernet = (*ethJSON)(&c.Ethernet)
+		}
+		return writeLine(w, j)
+	}
+	if !c.HasInterface {
+		_, err := fmt.Fprintf(w, "%s %s source %d:%d no interface counters\n",
+			ts.Format("2006-01-02T15:04:05.000Z"), c.Agent, c.SourceType, c.SourceIndex)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%s %s ifIndex %d in %d bytes %d packets %d errors %d discards out %d bytes %d packets %d errors %d discards\n",
+		ts.Format("2006-01-02T15:04:05.000Z"), c.Agent, g.Index,
+		g.InOctets, g.InPackets(), g.InErrors, g.InDiscards, g.OutOctets, g.OutPackets(), g.OutErrors, g.OutDiscards)
+	return err
 }
 
 func writeFlow(w io.Writer, r *flow.Record, d capture.Datagram, asJSON bool) error {
@@ -231,23 +349,37 @@ func sampling(rate uint32) string {
 	return "1:" + strconv.FormatUint(uint64(rate), 10)
 }
 
-func summarize(w io.Writer, byAddr map[netip.Addr]*exporterSummary) {
+// summarize prints the per-exporter table, with a counters column when
+// counter samples were printed.
+func summarize(w io.Writer, byAddr map[netip.Addr]*exporterSummary, counters bool) {
 	sums := make([]*exporterSummary, 0, len(byAddr))
 	for _, s := range byAddr {
 		sums = append(sums, s)
 	}
 	slices.SortFunc(sums, func(a, b *exporterSummary) int { return a.addr.Compare(b.addr) })
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "exporter\tdatagrams\tflows\terrors")
+	row := func(name string, s *exporterSummary) {
+		if counters {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", name, s.datagrams, s.flows, s.counters, s.errors)
+		} else {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", name, s.datagrams, s.flows, s.errors)
+		}
+	}
+	if counters {
+		fmt.Fprintln(tw, "exporter\tdatagrams\tflows\tcounters\terrors")
+	} else {
+		fmt.Fprintln(tw, "exporter\tdatagrams\tflows\terrors")
+	}
 	var total exporterSummary
 	for _, s := range sums {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", s.addr, s.datagrams, s.flows, s.errors)
+		row(s.addr.String(), s)
 		total.datagrams += s.datagrams
 		total.flows += s.flows
+		total.counters += s.counters
 		total.errors += s.errors
 	}
 	if len(sums) != 1 {
-		fmt.Fprintf(tw, "total\t%d\t%d\t%d\n", total.datagrams, total.flows, total.errors)
+		row("total", &total)
 	}
 	_ = tw.Flush()
 }

@@ -145,6 +145,73 @@ func TestFlowsDecode(t *testing.T) {
 	}
 }
 
+// TestFlowsDecodeCounters: --counters prints one line per sFlow counter
+// sample instead of flows; the values checked by hand are tshark -V's
+// (frame 7 of the ProCurve capture: ifIndex 105, 6 input errors, 6 FCS
+// and 4 symbol errors).
+func TestFlowsDecodeCounters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v5 := filepath.Join(t.TempDir(), "v5.pcap")
+	writeCapture(t, v5, false, "netflow5.dat")
+	tests := []struct {
+		name      string
+		file      string
+		golden    string
+		lines     int
+		wantErrIn string
+	}{
+		{"sflow v6 agent", filepath.Join(sflowData, "sflow-print-v6.pcap"), "decode_counters_v6.golden", 48, "30::1:1:1  25         13     48        0"},
+		{"procurve", filepath.Join(sflowData, "sflow_multiple_counter_30_pdus.pcap"), "decode_counters_mixed.golden", 144, "total          30         7      144       0"},
+		{"netflow has no counters", v5, "", 0, "192.0.2.10  1          2      0         0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := e.run(t, "", "flows", "decode", "--counters", tt.file)
+			expectCode(t, r, ExitOK)
+			if !strings.Contains(r.err, tt.wantErrIn) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.wantErrIn, r.err)
+			}
+			if tt.golden != "" {
+				golden(t, filepath.Join("flows", tt.golden), r.out)
+			}
+			text := nonEmptyLines(r.out)
+			if len(text) != tt.lines {
+				t.Errorf("%d lines, want %d", len(text), tt.lines)
+			}
+			j := e.run(t, "", "flows", "decode", "--counters", "--json", tt.file)
+			expectCode(t, j, ExitOK)
+			lines := nonEmptyLines(j.out)
+			if len(lines) != len(text) {
+				t.Fatalf("--json printed %d lines, text %d", len(lines), len(text))
+			}
+			checked := false
+			for i, l := range lines {
+				var c counterSampleJSON
+				if err := json.Unmarshal([]byte(l), &c); err != nil {
+					t.Fatalf("line %d: %v: %s", i+1, err, l)
+				}
+				if c.Time == "" || c.Agent == "" || c.Frame == 0 || !strings.Contains(text[i], c.Agent) {
+					t.Errorf("line %d: JSON %s disagrees with text %q", i+1, l, text[i])
+				}
+				if c.Frame == 7 && c.Agent == "15.184.8.4" {
+					checked = true
+					want := `"if_index":105,"if_type":117,"if_speed":10000000000,"if_direction":1,"if_status":3,` +
+						`"in_octets":1063772406,"in_packets":3847814089,"in_ucast_packets":81120,"in_multicast_packets":174318,` +
+						`"in_broadcast_packets":3847558651,"in_discards":0,"in_errors":6,`
+					if !strings.Contains(l, want) || !strings.Contains(l, `"fcs_errors":6,`) || !strings.Contains(l, `"symbol_errors":4}`) {
+						t.Errorf("frame 7: %s", l)
+					}
+				}
+			}
+			if tt.name == "procurve" && !checked {
+				t.Error("no JSON line for frame 7")
+			}
+		})
+	}
+}
+
 func nonEmptyLines(s string) []string {
 	var out []string
 	for l := range strings.SplitSeq(s, "\n") {
