@@ -19,6 +19,9 @@ func (d *Decoder) dataSet(e *exporter, m *msg, t *template, b []byte, out []flow
 		if t.options {
 			n, err = d.optionsRecord(e, m, t, b)
 			e.stats.OptionsRecords++
+		} else if t.fast != nil {
+			out = append(out, flow.Record{})
+			n, err = m.fastRecord(e, t, b, &out[len(out)-1])
 		} else {
 			out = append(out, flow.Record{})
 			n, err = m.flowRecord(e, t, b, &out[len(out)-1])

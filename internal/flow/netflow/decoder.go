@@ -310,6 +310,8 @@ type template struct {
 	// hot is walk for fixed templates in one compact array: a record
 	// decode reads each field's op, offset and length with one load.
 	hot []hotField
+	// fast, when not nil, lets records take fastRecord (see fast.go).
+	fast *fastPlan
 }
 
 // hotField is one field a fixed template's records are decoded from.
@@ -352,6 +354,7 @@ func newTemplate(fields []field, scope int, options bool) *template {
 			}
 		}
 	}
+	t.fast = newFastPlan(t)
 	return t
 }
 

@@ -68,6 +68,7 @@ const (
 	opSysInitMilli
 	opFrameSize
 	opFrameSection
+	numOps // not an op: the count, at most 64 (see fastPlan.vals)
 )
 
 // Information element identifiers (RFC 7012 / IANA IPFIX registry; the
