@@ -140,6 +140,20 @@ func scalarAt(o op, off, n int) scalarField {
 	return f
 }
 
+// load reads the scalar fields of record rec into vals. It is a
+// function of its own so that its loop gets the registers to itself:
+// inlined into fastRecord the loop spilled and reloaded its state on
+// every field.
+//
+//go:noinline
+func (p *fastPlan) load(rec []byte) {
+	v := &p.vals
+	for _, f := range p.scalars {
+		w := (*[8]byte)(rec[f.pos:])
+		v[f.op&63] = binary.BigEndian.Uint64(w[:]) >> (f.shift & 63) & f.mask
+	}
+}
+
 // fastRecord is flowRecord for templates with a fast plan.
 func (m *msg) fastRecord(e *exporter, t *template, b []byte, r *flow.Record) (int, error) {
 	if len(b) < t.minLen {
@@ -147,10 +161,8 @@ func (m *msg) fastRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 	}
 	rec := b[:t.minLen]
 	p := t.fast
+	p.load(rec)
 	v := &p.vals
-	for _, f := range p.scalars {
-		v[f.op&63] = binary.BigEndian.Uint64(rec[f.pos:]) >> (f.shift & 63) & f.mask
-	}
 	r.Exporter = m.exporter
 	r.ObservationDomain = m.domain
 	r.Source = m.source
