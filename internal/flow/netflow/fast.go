@@ -61,6 +61,7 @@ type fastPlan struct {
 	startOp, endOp, icmpTypeOp, icmpCodeOp op
 	hasIn, hasOut, hasStartUp, hasEndUp    bool
 	hasICMP, hasDirection, hasIPVersion    bool
+	hasSampling                            bool
 }
 
 // Compile-time check that every op indexes fastPlan.vals.
@@ -124,6 +125,9 @@ func newFastPlan(t *template) *fastPlan {
 	p.hasStartUp, p.hasEndUp = seen[opStartUptime] > 0, seen[opEndUptime] > 0
 	p.hasICMP = p.icmpTypeOp != opSkip || p.icmpCodeOp != opSkip
 	p.hasDirection, p.hasIPVersion = seen[opDirection] > 0, seen[opIPVersion] > 0
+	for _, o := range [...]op{opSamplingInterval, opSamplerRandomInterval, opPacketInterval, opPacketSpace, opSampleSize, opSamplePopulation} {
+		p.hasSampling = p.hasSampling || seen[o] > 0
+	}
 	return p
 }
 
@@ -149,8 +153,8 @@ func scalarAt(o op, off, n int) scalarField {
 func (p *fastPlan) load(rec []byte) {
 	v := &p.vals
 	for _, f := range p.scalars {
-		w := (*[8]byte)(rec[f.pos:])
-		v[f.op&63] = binary.BigEndian.Uint64(w[:]) >> (f.shift & 63) & f.mask
+		x := binary.BigEndian.Uint64(rec[f.pos : int(f.pos)+8])
+		v[f.op&63] = x >> (f.shift & 63) & f.mask
 	}
 }
 
@@ -257,15 +261,17 @@ func (m *msg) fastRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 		sysInit:    int64(v[opSysInitMilli]),
 	}
 	m.resolveTimes(e, &tm, r)
-	s := sampling{
-		interval:    v[opSamplingInterval],
-		random:      v[opSamplerRandomInterval],
-		pktInterval: v[opPacketInterval],
-		pktSpace:    v[opPacketSpace],
-		size:        v[opSampleSize],
-		population:  v[opSamplePopulation],
+	if p.hasSampling {
+		s := sampling{
+			interval:    v[opSamplingInterval],
+			random:      v[opSamplerRandomInterval],
+			pktInterval: v[opPacketInterval],
+			pktSpace:    v[opPacketSpace],
+			size:        v[opSampleSize],
+			population:  v[opSamplePopulation],
+		}
+		r.SamplingRate = s.rate()
 	}
-	r.SamplingRate = s.rate()
 	return t.minLen, nil
 }
 
