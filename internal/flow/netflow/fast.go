@@ -1,6 +1,7 @@
 package netflow
 
 import (
+	"cmp"
 	"encoding/binary"
 	"net/netip"
 
@@ -251,16 +252,7 @@ func (m *msg) fastRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 		icmpFromPort(r)
 	}
 
-	tm := times{
-		start:      m.timeValue(p.startOp, v[p.startOp]),
-		end:        m.timeValue(p.endOp, v[p.endOp]),
-		startUp:    uint32(v[opStartUptime]),
-		endUp:      uint32(v[opEndUptime]),
-		hasStartUp: p.hasStartUp,
-		hasEndUp:   p.hasEndUp,
-		sysInit:    int64(v[opSysInitMilli]),
-	}
-	m.resolveTimes(e, &tm, r)
+	m.fastTimes(e, p, r)
 	if p.hasSampling {
 		s := sampling{
 			interval:    v[opSamplingInterval],
@@ -273,6 +265,34 @@ func (m *msg) fastRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 		r.SamplingRate = s.rate()
 	}
 	return t.minLen, nil
+}
+
+// fastTimes sets the start and end times of a fast template's record.
+func (m *msg) fastTimes(e *exporter, p *fastPlan, r *flow.Record) {
+	v := &p.vals
+	if m.version == 9 && p.startOp == opSkip && p.endOp == opSkip {
+		// The common v9 record, times as FIRST_SWITCHED and
+		// LAST_SWITCHED only: resolveTimes without building its input.
+		var start, end int64
+		if p.hasStartUp {
+			start = m.exportNs - uptimeDelta(m.uptimeMs, uint32(v[opStartUptime]))
+		}
+		if p.hasEndUp {
+			end = m.exportNs - uptimeDelta(m.uptimeMs, uint32(v[opEndUptime]))
+		}
+		r.Start, r.End = cmp.Or(start, m.exportNs), cmp.Or(end, m.exportNs)
+		return
+	}
+	tm := times{
+		start:      m.timeValue(p.startOp, v[p.startOp]),
+		end:        m.timeValue(p.endOp, v[p.endOp]),
+		startUp:    uint32(v[opStartUptime]),
+		endUp:      uint32(v[opEndUptime]),
+		hasStartUp: p.hasStartUp,
+		hasEndUp:   p.hasEndUp,
+		sysInit:    int64(v[opSysInitMilli]),
+	}
+	m.resolveTimes(e, &tm, r)
 }
 
 // timeValue is the Unix ns time a start or end time field of op o with
