@@ -80,7 +80,8 @@ type times struct {
 	sysInit        int64 // Unix ms, 0 = absent
 }
 
-// flowRecord decodes one data record into r and returns its length.
+// flowRecord decodes one data record into r and returns its length. It
+// serves every template; fixed ones with a fastPlan take fastRecord.
 func (m *msg) flowRecord(e *exporter, t *template, b []byte, r *flow.Record) (int, error) {
 	r.Exporter = m.exporter
 	r.ObservationDomain = m.domain
