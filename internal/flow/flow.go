@@ -146,3 +146,17 @@ func ProtoName(p uint8) string {
 	}
 	return strconv.Itoa(int(p))
 }
+
+// SetEtherTypeFromAddr fills EtherType from the source address's family
+// when the exporter did not say which IP version the flow was.
+func (r *Record) SetEtherTypeFromAddr() {
+	if r.EtherType != 0 {
+		return
+	}
+	switch {
+	case r.SrcAddr.Is4():
+		r.EtherType = 0x0800
+	case r.SrcAddr.Is6():
+		r.EtherType = 0x86dd
+	}
+}

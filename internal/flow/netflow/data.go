@@ -281,14 +281,7 @@ func (m *msg) flowRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 			r.Packets = 1
 		}
 	}
-	if r.EtherType == 0 {
-		switch {
-		case r.SrcAddr.Is4():
-			r.EtherType = 0x0800
-		case r.SrcAddr.Is6():
-			r.EtherType = 0x86dd
-		}
-	}
+	r.SetEtherTypeFromAddr()
 	if !hasICMP {
 		icmpFromPort(r)
 	}

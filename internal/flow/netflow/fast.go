@@ -221,14 +221,7 @@ func (m *msg) fastRecord(e *exporter, t *template, b []byte, r *flow.Record) (in
 			r.EtherType = 0x86dd
 		}
 	}
-	if r.EtherType == 0 {
-		switch {
-		case r.SrcAddr.Is4():
-			r.EtherType = 0x0800
-		case r.SrcAddr.Is6():
-			r.EtherType = 0x86dd
-		}
-	}
+	r.SetEtherTypeFromAddr()
 	if p.hasDirection {
 		switch v[opDirection] {
 		case 0:
