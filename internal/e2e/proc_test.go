@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -153,15 +154,24 @@ func (p *proc) waitLog(t *testing.T, want string, timeout time.Duration) {
 // the same one in between is unlikely; seawall itself binds port 0.
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// The port is closed again before the peer binds it, so it must not
+	// come from the kernel's ephemeral range: there any process's next
+	// socket (an exporter's sending socket, another package's test
+	// listening on :0) may take it in between. 20000-31999 lies below
+	// Linux's default ip_local_port_range (32768-60999).
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		c, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return port
 	}
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return port
+	t.Fatal("no free UDP port in 20000-31999 on 127.0.0.1")
+	return 0
 }
 
 // poll calls f every interval until it returns nil or timeout passes,
