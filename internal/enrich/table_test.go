@@ -14,6 +14,7 @@ import (
 	"github.com/seawall/seawall/internal/geo"
 	"github.com/seawall/seawall/internal/inventory"
 	"github.com/seawall/seawall/internal/prefixset/prefixsettest"
+	"github.com/seawall/seawall/internal/testenv"
 )
 
 func cc(s string) [2]byte { return [2]byte{s[0], s[1]} }
@@ -308,5 +309,24 @@ func TestWorldAgreesWithGeoIndex(t *testing.T) {
 		if got := w.tab.Lookup(addr(tc.a)); got.Special != tc.want.Special || got.Country != tc.want.Country {
 			t.Errorf("%s: %+v", tc.a, got)
 		}
+	}
+}
+
+func TestCountryCode(t *testing.T) {
+	for _, cc := range []string{"AA", "CN", "US", "ZZ", "HK"} {
+		if got := (Tags{Country: [2]byte{cc[0], cc[1]}}).CountryCode(); got != cc {
+			t.Errorf("CountryCode(%s) = %q", cc, got)
+		}
+	}
+	if got := (Tags{}).CountryCode(); got != "" {
+		t.Errorf("unknown country = %q", got)
+	}
+	if got := (Tags{Country: [2]byte{'x', '1'}}).CountryCode(); got != "x1" {
+		t.Errorf("odd code = %q", got)
+	}
+	testenv.SkipIfRace(t)
+	tg := Tags{Country: [2]byte{'C', 'N'}}
+	if n := testing.AllocsPerRun(100, func() { _ = tg.CountryCode() }); n != 0 {
+		t.Errorf("CountryCode allocates %v times", n)
 	}
 }
