@@ -9,6 +9,7 @@ import (
 
 	"github.com/seawall/seawall/internal/alert"
 	"github.com/seawall/seawall/internal/enrich"
+	"github.com/seawall/seawall/internal/geo"
 	"github.com/seawall/seawall/internal/inventory"
 	"github.com/seawall/seawall/internal/severity"
 )
@@ -85,8 +86,6 @@ const (
 	mgmtRoles = enrich.RoleManagement | enrich.RoleJumpHost | enrich.RoleNMS
 )
 
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
 // special reports an address that never has a country and is never "the
 // internet": private, loopback, link-local, multicast, broadcast,
 // unspecified or shared (CGNAT) space, or whatever enrichment marked
@@ -95,10 +94,7 @@ func (x end) special() bool {
 	if x.tags.Special {
 		return true
 	}
-	a := x.addr.Unmap()
-	return !a.IsValid() || a.IsPrivate() || a.IsLoopback() || a.IsMulticast() || a.IsLinkLocalUnicast() ||
-		a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || a.IsUnspecified() ||
-		a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || cgnat.Contains(a)
+	return geo.Internal(x.addr)
 }
 
 func (x end) has(r enrich.Role) bool { return x.tags.Roles&r != 0 }

@@ -10,26 +10,6 @@ import (
 	"github.com/seawall/seawall/internal/prefixset"
 )
 
-// NeverCountry returns the special-purpose ranges that never have a
-// country, whatever a database says: private and unique-local space,
-// shared CGN space, loopback, link-local, "this network", multicast and
-// limited broadcast. They are on every operator's own network, so a user
-// database that names a country for them can only be a mistake. Other
-// special-purpose ranges (documentation, benchmarking ...) defer to a
-// user's database, which may use them to stand in for real countries.
-func NeverCountry() []netip.Prefix {
-	ss := []string{
-		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-		"172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "255.255.255.255/32",
-		"::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
-	}
-	out := make([]netip.Prefix, len(ss))
-	for i, s := range ss {
-		out[i] = netip.MustParsePrefix(s)
-	}
-	return out
-}
-
 // kind is what an input prefix says about the addresses it covers.
 type kind uint8
 
@@ -172,7 +152,7 @@ func collect(src Sources) ([2][]item, error) {
 			return items, err
 		}
 	}
-	if err := addAll("never-country", NeverCountry(), item{kind: kindNever}); err != nil {
+	if err := addAll("never-country", geo.InternalPrefixes(), item{kind: kindNever}); err != nil {
 		return items, err
 	}
 	if err := addAll("block", src.Block, item{kind: kindBlock}); err != nil {

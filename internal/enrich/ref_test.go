@@ -73,7 +73,7 @@ func (r reference) lookup(a netip.Addr) Tags {
 		}
 	}
 	special := slices.ContainsFunc(geo.Specials(), func(s geo.Special) bool { return s.Prefix.Contains(a) })
-	never := anyCovers(NeverCountry(), a)
+	never := anyCovers(geo.InternalPrefixes(), a)
 	switch {
 	case never:
 		t.Special = true

@@ -1,6 +1,9 @@
 package geo
 
 import (
+	"encoding/binary"
+	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -180,4 +183,56 @@ func TestMetaString(t *testing.T) {
 			t.Errorf("%+v.String() = %q, want %q", tt.m, got, tt.want)
 		}
 	}
+}
+
+// TestInternal checks Internal against InternalPrefixes on each prefix's
+// edges and their neighbours, and on random addresses.
+func TestInternal(t *testing.T) {
+	ps := InternalPrefixes()
+	inList := func(a netip.Addr) bool {
+		for _, p := range ps {
+			if p.Contains(a.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+	var probes []netip.Addr
+	for _, p := range ps {
+		first := p.Masked().Addr()
+		last := lastAddr(p)
+		probes = append(probes, first, last, first.Prev(), last.Next())
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], rng.Uint32())
+		probes = append(probes, netip.AddrFrom4(b), netip.AddrFrom16(netip.AddrFrom4(b).As16()))
+		var b6 [16]byte
+		binary.BigEndian.PutUint64(b6[:], rng.Uint64())
+		b6[0] = []byte{0x20, 0xfc, 0xfd, 0xfe, 0xff}[rng.IntN(5)]
+		probes = append(probes, netip.AddrFrom16(b6))
+	}
+	for _, a := range probes {
+		if !a.IsValid() {
+			continue
+		}
+		if got, want := Internal(a), inList(a); got != want {
+			t.Errorf("Internal(%s) = %v, InternalPrefixes say %v", a, got, want)
+		}
+	}
+	for _, a := range []string{"192.0.2.1", "203.0.113.9", "2001:db8::1", "8.8.8.8"} {
+		if Internal(netip.MustParseAddr(a)) {
+			t.Errorf("Internal(%s): documentation and public addresses are not internal", a)
+		}
+	}
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
 }

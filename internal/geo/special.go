@@ -75,3 +75,38 @@ func Specials() []Special {
 	}
 	return out
 }
+
+// InternalPrefixes are the ranges on every operator's own network, which
+// never route on the internet and never have a country whatever a data
+// file says: "this network", private use and unique-local, shared CGN
+// space, loopback, link-local, multicast and the limited broadcast. The
+// other special-purpose ranges (documentation, benchmarking ...) are not
+// here: a user's database may use them to stand in for real countries,
+// and examples use them for outside hosts.
+func InternalPrefixes() []netip.Prefix {
+	ss := []string{
+		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+		"172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "255.255.255.255/32",
+		"::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
+	}
+	out := make([]netip.Prefix, len(ss))
+	for i, s := range ss {
+		out[i] = netip.MustParsePrefix(s)
+	}
+	return out
+}
+
+// Internal reports whether a is in InternalPrefixes (IPv4-mapped
+// addresses as IPv4); an invalid address counts as internal. It uses
+// netip's classifications, so it does not allocate.
+func Internal(a netip.Addr) bool {
+	a = a.Unmap()
+	if !a.IsValid() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsMulticast() || a.IsUnspecified() {
+		return true
+	}
+	if a.Is4() {
+		b := a.As4()
+		return b[0] == 0 || b[0] == 100 && b[1]&0xc0 == 64 || b == [4]byte{255, 255, 255, 255}
+	}
+	return false
+}

@@ -6,18 +6,9 @@ import (
 	"strings"
 
 	"github.com/seawall/seawall/internal/audit/device"
+	"github.com/seawall/seawall/internal/geo"
 	"github.com/seawall/seawall/internal/inventory"
 )
-
-// internalNets are address blocks that never route on the internet. Shared
-// address space (100.64.0.0/10) is included because carriers number their
-// CGN inside and management networks from it; documentation ranges are
-// deliberately absent, because they stand in for actor hosts in examples
-// and tests and must count as external.
-var internalNets = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-}
 
 // parseAddr reads an address as configurations write it: bare
 // ("192.0.2.1"), with a prefix length ("192.0.2.1/32", Junos and NX-OS), or
@@ -34,22 +25,13 @@ func parseAddr(w string) (netip.Addr, bool) {
 	return a.WithZone("").Unmap(), true
 }
 
-// private reports whether a is in space that cannot be an internet host:
-// RFC 1918 and unique-local, loopback, link-local, unspecified, multicast
-// and shared (CGN) space. harden's public is deliberately not its negation:
-// it also sets documentation and other special-purpose ranges apart, which
-// here must count as external (see internalNets).
-func private(a netip.Addr) bool {
-	if a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() {
-		return true
-	}
-	for _, p := range internalNets {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
+// private reports whether a is in space that cannot be an internet host
+// (geo.Internal: RFC 1918 and unique-local, shared CGN space, loopback,
+// link-local, unspecified, multicast, broadcast). Documentation ranges are
+// not private: they stand in for actor hosts in examples and tests and
+// must count as external. harden's public is deliberately not the
+// negation: there documentation ranges are labs, not internet edges.
+func private(a netip.Addr) bool { return geo.Internal(a) }
 
 // known reports whether the inventory accounts for a in any role: a
 // management network, a jump host, an approved server or peer, or an
