@@ -329,6 +329,16 @@ func flowSample(b []byte, expanded bool, r *flow.Record) error {
 	case 1:
 		r.ForwardingStatus = 0x80
 	}
+	return records(&x, func(format uint32, body []byte) {
+		if format>>12 == 0 {
+			flowRecord(format&0xfff, body, r)
+		}
+	})
+}
+
+// records walks a sample's records (count, then format and length-prefixed
+// body each), handing each to fn; a bad length or count fails the sample.
+func records(x *xdr, fn func(format uint32, body []byte)) error {
 	n := x.u32()
 	if x.bad {
 		return errSample
@@ -342,10 +352,7 @@ func flowSample(b []byte, expanded bool, r *flow.Record) error {
 		if x.bad {
 			return errSample
 		}
-		if format>>12 != 0 {
-			continue
-		}
-		flowRecord(format&0xfff, body, r)
+		fn(format, body)
 	}
 	return nil
 }
@@ -458,26 +465,13 @@ func counterSample(b []byte, expanded bool, c *Counters) error {
 		v := x.u32()
 		c.SourceType, c.SourceIndex = v>>24, v&0xffffff
 	}
-	n := x.u32()
-	if x.bad {
-		return errSample
-	}
-	if n > maxRecords {
-		return errLimit
-	}
-	for range n {
-		format := x.u32()
-		body := x.bytes(int(x.u32()))
-		if x.bad {
-			return errSample
-		}
+	return records(&x, func(format uint32, body []byte) {
 		if counterRecord(format, body, c) {
 			c.Records++
 		} else {
 			c.Skipped++
 		}
-	}
-	return nil
+	})
 }
 
 // counterRecord decodes a generic interface or Ethernet counter record
