@@ -117,12 +117,21 @@ func (s *Set) Contains(a netip.Addr) bool {
 // most addresses, which lets the processor run ahead into the next lookups
 // while this one's load is in flight. A branchless form that always reads
 // a chunk (chunks 0 and 1 standing for "out" and "in") measured 60% slower.
+// Contains4 stays small enough to be inlined into its callers (the rest is
+// in containsChunk4): the call alone cost a third of a lookup.
 func (s *Set) Contains4(a uint32) bool {
-	e := s.l0[a>>16]
-	if e < 2 {
+	if e := s.l0[a>>16]; e < 2 {
 		return e == 1
 	}
-	c := &s.chunks[e-2]
+	return s.containsChunk4(a)
+}
+
+// containsChunk4 continues a lookup in a /16 only partly in the set.
+//
+//go:noinline
+func (s *Set) containsChunk4(a uint32) bool {
+	ci := uint32(s.l0[a>>16] - 2)
+	c := &s.chunks[ci]
 	i := (a >> 8) & 0xff
 	w, bit := i>>6, uint64(1)<<(i&63)
 	if c.full[w&3]&bit != 0 {
@@ -131,7 +140,7 @@ func (s *Set) Contains4(a uint32) bool {
 	if c.part[w&3]&bit == 0 {
 		return false
 	}
-	return s.contains4Part(uint32(e-2), c, i, a&0xff)
+	return s.contains4Part(ci, c, i, a&0xff)
 }
 
 // contains4Part is the rare path for /24s only partly in the set.

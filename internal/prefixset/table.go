@@ -345,19 +345,18 @@ func (t *Table) lookup6(a netip.Addr) uint16 {
 
 // Lookup4 looks up an IPv4 address given as a 32-bit integer.
 func (t *Table) Lookup4(a uint32) uint16 {
-	e := t.l0[a>>16]
-	if e&child32 == 0 {
+	if e := t.l0[a>>16]; int32(e) >= 0 {
 		return uint16(e)
 	}
-	return t.deep4(e, a)
+	return t.deep4(a)
 }
 
 // deep4 continues a lookup in a /16 split between values: the run that
 // holds the address's /24 is the number of run starts at or before it.
 //
 //go:noinline
-func (t *Table) deep4(e, a uint32) uint16 {
-	node := t.runs[e&^child32:]
+func (t *Table) deep4(a uint32) uint16 {
+	node := t.runs[t.l0[a>>16]&^child32:]
 	x := (a >> 8) & 0xff
 	w := x >> 6
 	rank := uint32(uint8(node[0]>>(8*w))) + uint32(bits.OnesCount64(node[1+w&3]&(^uint64(0)>>(63-x&63))))
