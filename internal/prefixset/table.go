@@ -344,6 +344,12 @@ func (t *Table) lookup6(a netip.Addr) uint16 {
 }
 
 // Lookup4 looks up an IPv4 address given as a 32-bit integer.
+//
+// It is kept within the compiler's inlining budget (hence int32(e) >= 0
+// for "no child bit", and deep4 reloading the entry rather than taking it
+// as an argument), so the common case costs no call: inlining it took the
+// world lookup from 6.5 to 4.7 ns on 2^20 uniform addresses.
+// TestHotPathsInline keeps it so.
 func (t *Table) Lookup4(a uint32) uint16 {
 	if e := t.l0[a>>16]; int32(e) >= 0 {
 		return uint16(e)
