@@ -2,8 +2,6 @@ package prefixset_test
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -15,8 +13,8 @@ func TestHotPathsInline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the package with -gcflags=-m")
 	}
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	out, err := exec.Command(gobin, "build", "-gcflags=-m", ".").CombinedOutput()
+	// go test runs with the go command's own directory first in PATH.
+	out, err := exec.Command("go", "build", "-gcflags=-m", ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build -gcflags=-m: %v\n%s", err, out)
 	}

@@ -121,7 +121,7 @@ type Backend struct {
 	// anew on every update costs more in garbage collection than the
 	// update itself.
 	spare [2][]span
-	enc   scratch
+	tx    txn
 
 	// beforeFlush, if set, runs after a transaction is built and before
 	// it is sent: a seam for tests that make the kernel reject a batch.
@@ -329,7 +329,7 @@ func (b *Backend) apply(ctx context.Context, want desired, g Guard) (Report, err
 			cur.gen = gen
 			p = makePlan(cur, want)
 		}
-		if err := b.send(conn, cur, want, p); err != nil {
+		if err := b.send(cur, want, p); err != nil {
 			b.cache = nil
 			if errors.Is(err, unix.ERESTART) && attempt < maxAttempts {
 				continue // someone changed the ruleset since we read it
@@ -348,61 +348,58 @@ func (b *Backend) apply(ctx context.Context, want desired, g Guard) (Report, err
 
 // send builds the transaction for p and commits it, conditional on the
 // generation cur was read at.
-func (b *Backend) send(conn *nftables.Conn, cur *state, want desired, p plan) error {
+func (b *Backend) send(cur *state, want desired, p plan) error {
+	nl, err := b.netlink()
+	if err != nil {
+		return err
+	}
+	t := &b.tx
+	rec, err := t.recorder()
+	if err != nil {
+		return err
+	}
 	o := want.layout.build()
 	switch p.action {
 	case Updated:
 		// Deletions first: the kernel checks each added element for
 		// overlaps against the set as the transaction leaves it so far.
 		for _, f := range families {
-			if len(p.del[f]) > 0 {
-				if err := conn.SetDeleteElements(o.sets[f], b.enc.elements(p.del[f], false)); err != nil {
-					return fmt.Errorf("encoding %s deletions: %w", f.setName(), err)
-				}
-			}
+			t.setElements(unix.NFT_MSG_DELSETELEM, o.sets[f], p.del[f], false)
 		}
 		for _, f := range families {
-			if len(p.add[f]) > 0 {
-				if err := conn.SetAddElements(o.sets[f], b.enc.elements(p.add[f], true)); err != nil {
-					return fmt.Errorf("encoding %s additions: %w", f.setName(), err)
-				}
-			}
+			t.setElements(unix.NFT_MSG_NEWSETELEM, o.sets[f], p.add[f], true)
 		}
 	case Rebuilt:
-		if err := reshape(conn, &b.enc, cur, o, p); err != nil {
+		if err := reshape(t, rec, cur, o, p); err != nil {
 			return err
 		}
 	case Created:
-		if err := addAll(conn, &b.enc, o, want.spans); err != nil {
-			return err
-		}
+		addAll(t, rec, o, want.spans)
 	}
 	if b.beforeFlush != nil {
-		b.beforeFlush(conn)
+		b.beforeFlush(rec)
 	}
-	return conn.FlushWithGenID(cur.gen)
+	return t.commit(nl, cur.gen)
 }
 
 // addAll adds the whole table to the batch.
-func addAll(conn *nftables.Conn, enc *scratch, o objects, spans [2][]span) error {
-	conn.AddTable(o.table)
+func addAll(t *txn, rec *nftables.Conn, o objects, spans [2][]span) {
+	rec.AddTable(o.table)
 	for _, f := range families {
 		if o.sets[f] != nil {
-			if err := conn.AddSet(o.sets[f], enc.elements(spans[f], true)); err != nil {
-				return fmt.Errorf("encoding set %s: %w", o.sets[f].Name, err)
-			}
+			_ = rec.AddSet(o.sets[f], nil) // with no elements, it cannot fail
+			t.setElements(unix.NFT_MSG_NEWSETELEM, o.sets[f], spans[f], true)
 		}
 	}
 	for _, name := range o.counters {
-		conn.AddObj(&nftables.CounterObj{Table: o.table, Name: name})
+		rec.AddObj(&nftables.CounterObj{Table: o.table, Name: name})
 	}
 	for _, c := range o.chains {
-		conn.AddChain(c)
+		rec.AddChain(c)
 	}
 	for _, r := range o.rules {
-		conn.AddRule(r)
+		rec.AddRule(r)
 	}
-	return nil
 }
 
 // reshape adds to the batch what turns the installed table (cur.inv) into
@@ -411,7 +408,7 @@ func addAll(conn *nftables.Conn, enc *scratch, o objects, spans [2][]span) error
 // new sets and counters come before the rules that use them. What stays
 // is not touched: a chain whose rules are unchanged, a set (only its
 // element delta is sent), a counter (it keeps counting).
-func reshape(conn *nftables.Conn, enc *scratch, cur *state, o objects, p plan) error {
+func reshape(t *txn, conn *nftables.Conn, cur *state, o objects, p plan) error {
 	in := cur.inv
 	if in.table.Flags != 0 {
 		conn.AddTable(o.table) // wakes a dormant table
@@ -459,27 +456,21 @@ func reshape(conn *nftables.Conn, enc *scratch, cur *state, o objects, p plan) e
 	for _, obj := range in.others {
 		conn.DeleteObject(obj)
 	}
-	// Sets that stay get their delta, deletions first; new sets come whole.
+	// Sets that stay get their delta, deletions first; new sets come
+	// whole. (The element messages follow all of the above in the batch.)
 	for _, f := range families {
-		if o.sets[f] != nil && cur.setOK[f] && len(p.del[f]) > 0 {
-			if err := conn.SetDeleteElements(o.sets[f], enc.elements(p.del[f], false)); err != nil {
-				return fmt.Errorf("encoding %s deletions: %w", f.setName(), err)
-			}
+		if o.sets[f] != nil && cur.setOK[f] {
+			t.setElements(unix.NFT_MSG_DELSETELEM, o.sets[f], p.del[f], false)
 		}
 	}
 	for _, f := range families {
 		switch {
 		case o.sets[f] == nil:
 		case cur.setOK[f]:
-			if len(p.add[f]) > 0 {
-				if err := conn.SetAddElements(o.sets[f], enc.elements(p.add[f], true)); err != nil {
-					return fmt.Errorf("encoding %s additions: %w", f.setName(), err)
-				}
-			}
+			t.setElements(unix.NFT_MSG_NEWSETELEM, o.sets[f], p.add[f], true)
 		default:
-			if err := conn.AddSet(o.sets[f], enc.elements(p.add[f], true)); err != nil {
-				return fmt.Errorf("encoding set %s: %w", f.setName(), err)
-			}
+			_ = conn.AddSet(o.sets[f], nil) // with no elements, it cannot fail
+			t.setElements(unix.NFT_MSG_NEWSETELEM, o.sets[f], p.add[f], true)
 		}
 	}
 	for _, name := range o.counters {
@@ -627,7 +618,11 @@ func (b *Backend) netlink() (*netlink.Conn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("opening netlink socket: %w", err)
 		}
+		// An error reply need not carry back the (up to 64 KiB) message
+		// it refuses; the extended acknowledgement says what was wrong.
+		_ = c.SetOption(netlink.CapAcknowledge, true)
 		b.nl = c
+		b.tx.sndbuf = 0
 	}
 	return b.nl, nil
 }

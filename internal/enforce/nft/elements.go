@@ -62,58 +62,8 @@ func putKey(dst []byte, u prefixset.U128, bits int) {
 	binary.BigEndian.PutUint64(dst[8:], u.Lo)
 }
 
-// elements encodes spans as set elements in ascending order, each start
-// element followed by its end element. The order matters to the kernel:
-// it refuses a start element whose nearest lower neighbour is another
-// start element (an overlap), so each interval must be complete before
-// the next one starts. Open intervals carry nft's "interval open" flag so
-// that `nft list` prints them as ranges to the top of the space.
-func elements(spans []span, markOpen bool) []nftables.SetElement {
-	var s scratch
-	return s.elements(spans, markOpen)
-}
-
-// scratch is memory for encoding elements, reused from one encoding to
-// the next: a CN apply encodes some 12,000 elements, and allocating them
-// and their keys afresh costs more than the encoding. The library copies
-// what it is given into its messages at once, so the memory is free again
-// as soon as AddSet or SetAddElements returns.
-type scratch struct {
-	els  []nftables.SetElement
-	keys []byte
-}
-
-// elements is the package function elements, in s's memory; the result is
-// valid until the next call.
-func (s *scratch) elements(spans []span, markOpen bool) []nftables.SetElement {
-	n := countElements(spans)
-	s.els = slices.Grow(s.els[:0], n)
-	if len(spans) == 0 {
-		return s.els
-	}
-	bits := spans[0].r.Bits
-	width := bits / 8
-	s.keys = slices.Grow(s.keys[:0], n*width)[:n*width]
-	keys := s.keys
-	next := func(u prefixset.U128) []byte {
-		k := keys[:width:width]
-		keys = keys[width:]
-		putKey(k, u, bits)
-		return k
-	}
-	for _, sp := range spans {
-		s.els = append(s.els, nftables.SetElement{
-			Key:          next(sp.r.First),
-			IntervalOpen: markOpen && !sp.end && isTop(sp.r.Last, bits),
-		})
-		if sp.end {
-			s.els = append(s.els, nftables.SetElement{Key: next(sp.r.Last.AddOne()), IntervalEnd: true})
-		}
-	}
-	return s.els
-}
-
-// countElements is len(elements(spans, ...)) without building them.
+// countElements is the number of set elements spans take (see
+// txn.setElements).
 func countElements(spans []span) int {
 	n := len(spans)
 	for _, s := range spans {
