@@ -621,6 +621,9 @@ func (b *Backend) netlink() (*netlink.Conn, error) {
 		// An error reply need not carry back the (up to 64 KiB) message
 		// it refuses; the extended acknowledgement says what was wrong.
 		_ = c.SetOption(netlink.CapAcknowledge, true)
+		// Room for every reply to a batch (the rules the library has
+		// echoed, errors), so none is dropped and mistaken for a refusal.
+		_ = c.SetReadBuffer(1 << 20)
 		b.nl = c
 		b.tx.sndbuf = 0
 	}

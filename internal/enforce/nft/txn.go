@@ -47,9 +47,6 @@ type elemMsg struct {
 // recorder returns the Conn that collects the library's messages for this
 // transaction, with nothing in it yet.
 func (t *txn) recorder() (*nftables.Conn, error) {
-	t.recorded = t.recorded[:0]
-	t.buf = t.buf[:0]
-	t.elems = t.elems[:0]
 	if t.rec == nil {
 		c, err := nftables.New(nftables.WithTestDial(func(req []netlink.Message) ([]netlink.Message, error) {
 			// Called with the batch, then (with nil) for the replies.
@@ -63,6 +60,13 @@ func (t *txn) recorder() (*nftables.Conn, error) {
 		}
 		t.rec = c
 	}
+	// Drop whatever a transaction abandoned before its commit left queued.
+	_ = t.rec.Flush()
+	t.recorded, t.elems = t.recorded[:0], t.elems[:0]
+	if cap(t.buf) > 1<<20 && cap(t.buf) > 4*len(t.buf) {
+		t.buf = nil // one large transaction (the whole world) need not pin its buffer
+	}
+	t.buf = t.buf[:0]
 	return t.rec, nil
 }
 
