@@ -1,7 +1,6 @@
 package audit_test
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,13 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/seawall/seawall/internal/audit"
 	"github.com/seawall/seawall/internal/audit/rule"
+	"github.com/seawall/seawall/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // goldenFiles are the real configurations in testdata/golden.
 func goldenFiles(t testing.TB) []string {
@@ -84,17 +80,5 @@ func TestGolden(t *testing.T) {
 		a.Add(f, data)
 	}
 	got := render(a.Report())
-	const path = "testdata/golden/expected.txt"
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("audit of testdata/golden differs (-want +got):\n%s", d)
-	}
+	testenv.Golden(t, "testdata/golden/expected.txt", []byte(got))
 }

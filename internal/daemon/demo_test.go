@@ -3,7 +3,6 @@ package daemon
 import (
 	"bytes"
 	"context"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -15,9 +14,8 @@ import (
 	"github.com/seawall/seawall/internal/config"
 	"github.com/seawall/seawall/internal/flow/capture"
 	"github.com/seawall/seawall/internal/ingest"
+	"github.com/seawall/seawall/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite examples/flows/salt-typhoon-demo.pcap")
 
 const (
 	demoPcap   = "../../examples/flows/salt-typhoon-demo.pcap"
@@ -58,7 +56,7 @@ func demoCapture(t *testing.T) []byte {
 
 func TestDemoCapture(t *testing.T) {
 	want := demoCapture(t)
-	if *update {
+	if testenv.Updating() {
 		if err := os.WriteFile(demoPcap, want, 0o644); err != nil {
 			t.Fatal(err)
 		}

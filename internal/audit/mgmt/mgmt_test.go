@@ -1,9 +1,7 @@
 package mgmt
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,9 +11,8 @@ import (
 	"github.com/seawall/seawall/internal/audit/device"
 	"github.com/seawall/seawall/internal/audit/rule"
 	"github.com/seawall/seawall/internal/audit/rule/ruletest"
+	"github.com/seawall/seawall/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // got is what a test asserts about one finding: the rule, the evidence
 // lines and whether the finding rests on an unconfirmed default.
@@ -186,19 +183,7 @@ func TestMessages(t *testing.T) {
 					fmt.Fprintf(&b, "    %d: %s\n", e.Line, e.Text)
 				}
 			}
-			golden := filepath.Join("testdata", tc.file+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), b.String()); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", golden, diff)
-			}
+			testenv.Golden(t, filepath.Join("testdata", tc.file+".golden"), []byte(b.String()))
 		})
 	}
 }

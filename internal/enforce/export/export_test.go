@@ -3,10 +3,8 @@ package export_test
 import (
 	"bufio"
 	"bytes"
-	"flag"
 	"maps"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,9 +16,8 @@ import (
 	"github.com/seawall/seawall/internal/enforce"
 	"github.com/seawall/seawall/internal/enforce/export"
 	"github.com/seawall/seawall/internal/geo"
+	"github.com/seawall/seawall/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // docDB maps the documentation ranges to CN, standing in for the real
 // country: small enough to read in a golden file, shaped like the real
@@ -61,20 +58,7 @@ func compile(t testing.TB, db *geo.DB, p enforce.Config) *enforce.Desired {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("output differs from %s (-want +got; go test -update rewrites it):\n%s", path, diff)
-	}
+	testenv.Golden(t, filepath.Join("testdata", name), got)
 }
 
 func TestRenderGolden(t *testing.T) {
