@@ -387,8 +387,7 @@ func addAll(t *txn, rec *nftables.Conn, o objects, spans [2][]span) {
 	rec.AddTable(o.table)
 	for _, f := range families {
 		if o.sets[f] != nil {
-			_ = rec.AddSet(o.sets[f], nil) // with no elements, it cannot fail
-			t.setElements(unix.NFT_MSG_NEWSETELEM, o.sets[f], spans[f], true)
+			t.addSet(rec, o.sets[f], spans[f])
 		}
 	}
 	for _, name := range o.counters {
@@ -469,8 +468,7 @@ func reshape(t *txn, conn *nftables.Conn, cur *state, o objects, p plan) error {
 		case cur.setOK[f]:
 			t.setElements(unix.NFT_MSG_NEWSETELEM, o.sets[f], p.add[f], true)
 		default:
-			_ = conn.AddSet(o.sets[f], nil) // with no elements, it cannot fail
-			t.setElements(unix.NFT_MSG_NEWSETELEM, o.sets[f], p.add[f], true)
+			t.addSet(conn, o.sets[f], p.add[f])
 		}
 	}
 	for _, name := range o.counters {

@@ -6,8 +6,6 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/google/nftables"
-
 	"github.com/seawall/seawall/internal/prefixset"
 )
 
@@ -72,21 +70,6 @@ func countElements(spans []span) int {
 		}
 	}
 	return n
-}
-
-// fromSetElements converts the library's elements, skipping keys of
-// another width than the family's (a set of the right type cannot hold
-// them).
-func fromSetElements(els []nftables.SetElement, bits int) []rawElem {
-	out := make([]rawElem, 0, len(els))
-	for _, e := range els {
-		if len(e.Key) != bits/8 {
-			continue
-		}
-		a, _ := netip.AddrFromSlice(e.Key)
-		out = append(out, rawElem{prefixset.FromAddr(a), e.IntervalEnd})
-	}
-	return out
 }
 
 // decodeElements turns a set's elements, in any order, back into the

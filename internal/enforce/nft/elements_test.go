@@ -410,3 +410,18 @@ func TestEncodeAllocs(t *testing.T) {
 		}
 	}
 }
+
+// fromSetElements converts the library's elements, skipping keys of
+// another width than the family's (a set of the right type cannot hold
+// them).
+func fromSetElements(els []nftables.SetElement, bits int) []rawElem {
+	out := make([]rawElem, 0, len(els))
+	for _, e := range els {
+		if len(e.Key) != bits/8 {
+			continue
+		}
+		a, _ := netip.AddrFromSlice(e.Key)
+		out = append(out, rawElem{prefixset.FromAddr(a), e.IntervalEnd})
+	}
+	return out
+}

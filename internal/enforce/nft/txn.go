@@ -120,6 +120,12 @@ func (t *txn) setElements(typ int, s *nftables.Set, spans []span, markOpen bool)
 	}
 }
 
+// addSet adds set s to the transaction with the elements for spans.
+func (t *txn) addSet(rec *nftables.Conn, s *nftables.Set, spans []span) {
+	_ = rec.AddSet(s, nil) // with no elements, it cannot fail
+	t.setElements(unix.NFT_MSG_NEWSETELEM, s, spans, true)
+}
+
 // appendElement appends one set element: a list entry holding the flags
 // (if any), the key and the userdata (if any).
 func appendElement(b []byte, key prefixset.U128, bits int, flags uint32, ud []byte) []byte {

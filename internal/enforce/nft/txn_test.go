@@ -126,7 +126,7 @@ func elements(tb testing.TB, spans []span, markOpen bool) []nftables.SetElement 
 	if spans[0].r.Bits == 128 {
 		f = v6
 	}
-	set := layout{fam: [2]bool{true, true}}.build().sets[f]
+	set := testSet(f)
 	t.setElements(unix.NFT_MSG_NEWSETELEM, set, spans, markOpen)
 	var out []nftables.SetElement
 	for _, m := range decodeElemMessages(tb, t.buf) {
@@ -151,7 +151,7 @@ func TestSetElementsLikeLibrary(t *testing.T) {
 		for _, typ := range []int{unix.NFT_MSG_NEWSETELEM, unix.NFT_MSG_DELSETELEM} {
 			t.Run(fmt.Sprintf("%s/%s", f.setName(), msgName(typ)), func(t *testing.T) {
 				spans := spansOf([2][]netip.Prefix{rs.V4, rs.V6}[f], f)
-				set := layout{fam: [2]bool{true, true}}.build().sets[f]
+				set := testSet(f)
 				set.ID = 7 // as if added earlier in the same transaction
 				var tx txn
 				tx.setElements(typ, set, spans, typ == unix.NFT_MSG_NEWSETELEM)
@@ -223,7 +223,7 @@ func libraryElemMessages(tb testing.TB, typ int, set *nftables.Set, els []nftabl
 func TestSetElementsAllocs(t *testing.T) {
 	testenv.SkipIfRace(t)
 	spans := spansOf(pfx(t, "10.0.0.0/8", "192.0.2.0/24", "198.51.100.0/24", "255.255.255.255/32"), v4)
-	set := layout{fam: [2]bool{true, true}}.build().sets[v4]
+	set := testSet(v4)
 	var tx txn
 	tx.setElements(unix.NFT_MSG_NEWSETELEM, set, spans, true)
 	if n := testing.AllocsPerRun(100, func() {
@@ -245,7 +245,7 @@ func TestDescribe(t *testing.T) {
 	if err := rec.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	set := layout{fam: [2]bool{true, true}}.build().sets[v6]
+	set := testSet(v6)
 	tx.setElements(unix.NFT_MSG_DELSETELEM, set, spansOf(pfx(t, "2001:db8::/32"), v6), false)
 	tx.seq = 100 // begin 96, add table 97, element message 98, end 99
 	for seq, want := range map[uint32]string{96: "batch begin", 97: "add table", 98: "delete element blocked6", 99: "batch end"} {
@@ -257,4 +257,9 @@ func TestDescribe(t *testing.T) {
 			t.Errorf("sequence %d: %v does not wrap the errno", seq, got)
 		}
 	}
+}
+
+// testSet is seawall's set for family f, as a first apply adds it.
+func testSet(f family) *nftables.Set {
+	return layout{fam: [2]bool{true, true}}.build().sets[f]
 }
