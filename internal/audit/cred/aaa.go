@@ -33,7 +33,7 @@ func hard023() rule.Rule {
 			device.Junos: "set system authentication-order [ tacplus password ]\nset system tacplus-server <ip> secret <key>",
 			device.EOS:   "aaa authentication login default group tacacs+ local\naaa authorization exec default group tacacs+ local",
 		},
-		References: []string{refEVH, refNISG, refEVHURL},
+		References: []string{rule.RefEVH, refNISG, rule.URLEVH},
 		ATTACK:     []string{"T1078.003"},
 		Check:      checkAAA,
 	}
@@ -191,7 +191,7 @@ func hard024() rule.Rule {
 			device.Junos: "set system accounting events [ login change-log interactive-commands ]\nset system accounting destination tacplus server <ip> secret <key>",
 			device.EOS:   "aaa accounting exec default start-stop group tacacs+\naaa accounting commands all default start-stop group tacacs+",
 		},
-		References: []string{refEVH, refAA25, refEVHURL, refAA25U},
+		References: []string{rule.RefEVH, rule.RefAA25, rule.URLEVH, rule.URLAA25},
 		ATTACK:     []string{"T1562.006"},
 		Check:      checkAccounting,
 	}

@@ -14,14 +14,9 @@ import (
 	"github.com/seawall/seawall/internal/audit/rule"
 )
 
-// Catalogue source keys and their addresses (threat-catalogue section 0).
+// Catalogue source keys (threat-catalogue section 0) besides the shared
+// ones in rule (rule.RefEVH and the others).
 const (
-	refEVH    = "CISA-EVH"
-	refEVHURL = "https://www.cisa.gov/resources-tools/resources/enhanced-visibility-and-hardening-guidance-communications-infrastructure"
-	refAA25   = "AA25-239A"
-	refAA25U  = "https://www.cisa.gov/news-events/cybersecurity-advisories/aa25-239a"
-	refTalos  = "TALOS-ST"
-	refTalosU = "https://blog.talosintelligence.com/salt-typhoon-analysis/"
 	refNSAPWD = "NSA-PWD"
 	refNISG   = "NSA-NISG"
 	refCISCO  = "CISA-CISCO24"

@@ -24,7 +24,7 @@ func hard017() rule.Rule {
 		Remediation: map[device.Vendor]string{
 			device.IOS: "enable algorithm-type scrypt secret <password>\nno enable password",
 		},
-		References: []string{refEVH, refCISCO, refNSAPWD, refTalos, refEVHURL, refTalosU},
+		References: []string{rule.RefEVH, refCISCO, refNSAPWD, rule.RefTalos, rule.URLEVH, rule.URLTalos},
 		ATTACK:     []string{"T1110.002", "T1078"},
 		Check:      checkEnable,
 	}
@@ -64,7 +64,7 @@ func hard018() rule.Rule {
 		Remediation: map[device.Vendor]string{
 			device.IOS: "username <user> privilege 15 algorithm-type scrypt secret <password>",
 		},
-		References: []string{refEVH, refNSAPWD, refTalos, refEVHURL, refTalosU},
+		References: []string{rule.RefEVH, refNSAPWD, rule.RefTalos, rule.URLEVH, rule.URLTalos},
 		ATTACK:     []string{"T1110.002", "T1078.003"},
 		Check:      func(d *rule.Device) []rule.Hit { return weakAccounts(d) },
 	}
@@ -120,7 +120,7 @@ func hard019() rule.Rule {
 				"! re-enter other keys so they are stored as type 6, e.g.\n" +
 				"key chain <name>\n key 1\n  key-string <key>",
 		},
-		References: []string{refNSAPWD, refTalos, refTalosU},
+		References: []string{refNSAPWD, rule.RefTalos, rule.URLTalos},
 		ATTACK:     []string{"T1552.001"},
 		Check:      checkOtherPasswords,
 	}
@@ -224,7 +224,7 @@ func hard020() rule.Rule {
 			device.IOS: "key config-key password-encrypt <master-key>\npassword encryption aes\n" +
 				"tacacs server <name>\n key <key>\nno tacacs-server key\n! re-enter every server key so it is stored as type 6",
 		},
-		References: []string{refEVH, refEVHURL},
+		References: []string{rule.RefEVH, rule.URLEVH},
 		ATTACK:     []string{"T1552.001", "T1557"},
 		Check:      checkAAAKeys,
 	}
@@ -315,7 +315,7 @@ func hard021() rule.Rule {
 			device.Junos: "set system login password format sha512\nset system login user <user> authentication plain-text-password\nset system root-authentication plain-text-password",
 			device.EOS:   "username <user> secret sha512 <password>\nenable password sha512 <password>",
 		},
-		References: []string{refEVH, refEVHURL},
+		References: []string{rule.RefEVH, rule.URLEVH},
 		ATTACK:     []string{"T1110.002", "T1078.003"},
 		Check:      checkPlatformHashes,
 	}
@@ -380,7 +380,7 @@ func hard022() rule.Rule {
 			device.Junos: "set system root-authentication plain-text-password\nset system login user <user> authentication plain-text-password",
 			device.EOS:   "username admin secret sha512 <unique password>\n! or remove it: no username admin",
 		},
-		References: []string{refEVH, refAA25, refEVHURL, refAA25U},
+		References: []string{rule.RefEVH, rule.RefAA25, rule.URLEVH, rule.URLAA25},
 		ATTACK:     []string{"T1078.001"},
 		Check:      checkDefaults,
 	}

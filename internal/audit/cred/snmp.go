@@ -29,7 +29,7 @@ func hard027() rule.Rule {
 			device.Junos: "delete snmp community <community>\nset snmp v3 usm local-engine user <user> authentication-sha authentication-password <key>",
 			device.EOS:   "no snmp-server community <community>\nsnmp-server group <group> v3 priv read <view>",
 		},
-		References: []string{refEVH, refTalos, refEVHURL, refTalosU},
+		References: []string{rule.RefEVH, rule.RefTalos, rule.URLEVH, rule.URLTalos},
 		ATTACK:     []string{"T1602.001", "T1552"},
 		Check:      checkCommunities,
 	}
@@ -188,7 +188,7 @@ func hard028() rule.Rule {
 				"set snmp v3 vacm access group <group> default-context-prefix security-model usm security-level privacy read-view <view>",
 			device.EOS: "snmp-server group <group> v3 priv read <view>\nsnmp-server user <user> <group> v3 auth sha256 <key> priv aes256 <key>\nsnmp-server ipv4 access-list <acl>",
 		},
-		References: []string{refEVH, refEVHURL},
+		References: []string{rule.RefEVH, rule.URLEVH},
 		ATTACK:     []string{"T1602.001", "T1040"},
 		Check:      checkSNMPv3,
 	}
@@ -407,7 +407,7 @@ func hard029() rule.Rule {
 			device.IOS:   "no snmp-server community <community> RW\nsnmp-server group <group> v3 priv read <view> access <acl>",
 			device.IOSXR: "no snmp-server community <community>\nsnmp-server group <group> v3 priv read <view> IPv4 <acl>",
 		},
-		References: []string{refNISG, refTalos, refTalosU},
+		References: []string{refNISG, rule.RefTalos, rule.URLTalos},
 		ATTACK:     []string{"T1602", "T1565"},
 		Check:      checkSNMPWrite,
 	}

@@ -154,7 +154,7 @@ func hard025() rule.Rule {
 			device.Junos: "delete system login user <user>",
 			device.EOS:   "no username <user>",
 		},
-		References: []string{refEVH, refEVHURL},
+		References: []string{rule.RefEVH, rule.URLEVH},
 		ATTACK:     []string{"T1078.003", "T1136.001"},
 		Check:      checkLocalAccounts,
 	}
@@ -208,7 +208,7 @@ func hard026() rule.Rule {
 			device.IOSXR: "username <user>\n no group root-lr\n group operator",
 			device.NXOS:  "no feature bash-shell\nno username <user> shelltype bash\nusername <user> role network-operator",
 		},
-		References: []string{refAA25, refNXHG, refAA25U},
+		References: []string{rule.RefAA25, refNXHG, rule.URLAA25},
 		ATTACK:     []string{"T1059.004", "T1078.003"},
 		Check:      checkShellGroups,
 	}

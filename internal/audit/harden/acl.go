@@ -24,7 +24,7 @@ func hard051() rule.Rule {
 			device.IOSXR: "ipv4 access-list <name>\n <last-seq> deny ipv4 any any log",
 			device.EOS:   "ip access-list <name>\n   <last-seq> deny ip any any log",
 		},
-		References: []string{refEVH, refEVHURL, refST, refSTURL},
+		References: []string{rule.RefEVH, rule.URLEVH, rule.RefAA25, rule.URLAA25},
 		Check:      checkACLDeny,
 	}
 }

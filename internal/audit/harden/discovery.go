@@ -35,7 +35,7 @@ func hard034() rule.Rule {
 			device.Junos: "set protocols lldp interface <external> disable",
 			device.EOS:   "interface <external>\n   no lldp transmit\n   no lldp receive",
 		},
-		References: []string{refEVH, refEVHURL, refNISG},
+		References: []string{rule.RefEVH, rule.URLEVH, refNISG},
 		ATTACK:     []string{"T1590", "T1016"},
 		Check:      checkDiscovery,
 	}

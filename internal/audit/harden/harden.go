@@ -17,22 +17,17 @@ import (
 	"github.com/seawall/seawall/internal/audit/rule"
 )
 
-// Reference keys and URLs from the catalogue's section 0, shared by rules.
+// Reference keys and URLs from the catalogue's section 0 that only this
+// package cites; rule.RefEVH and the others are shared.
 const (
-	refEVH      = "CISA-EVH"
-	refEVHURL   = "https://www.cisa.gov/resources-tools/resources/enhanced-visibility-and-hardening-guidance-communications-infrastructure"
-	refST       = "AA25-239A"
-	refSTURL    = "https://www.cisa.gov/news-events/cybersecurity-advisories/aa25-239a"
-	refTalos    = "TALOS-ST"
-	refTalosURL = "https://blog.talosintelligence.com/salt-typhoon-analysis/"
-	refNISG     = "NSA-NISG"
-	refCIS      = "CIS"
-	refXEHG     = "CISCO-XE-HG"
-	refNXHG     = "CISCO-NX-HG"
-	refKEV      = "KEV"
-	refKEVURL   = "https://github.com/cisagov/kev-data"
-	refLI       = "CISCO-LI"
-	refYIR      = "TALOS-YIR"
+	refNISG   = "NSA-NISG"
+	refCIS    = "CIS"
+	refXEHG   = "CISCO-XE-HG"
+	refNXHG   = "CISCO-NX-HG"
+	refKEV    = "KEV"
+	refKEVURL = "https://github.com/cisagov/kev-data"
+	refLI     = "CISCO-LI"
+	refYIR    = "TALOS-YIR"
 )
 
 // all is every supported dialect, for rules the catalogue marks "all".

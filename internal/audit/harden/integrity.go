@@ -25,7 +25,7 @@ func hard056() rule.Rule {
 			device.Junos: "! upgrade to a release at or above the first fixed release of every KEV CVE for the platform",
 			device.EOS:   "! upgrade to a release at or above the first fixed release of every KEV CVE for the platform",
 		},
-		References: []string{refEVH, refEVHURL, refST, refSTURL, refKEV, refKEVURL},
+		References: []string{rule.RefEVH, rule.URLEVH, rule.RefAA25, rule.URLAA25, refKEV, refKEVURL},
 		ATTACK:     []string{"T1190"},
 	}
 }
@@ -46,7 +46,7 @@ func hard057() rule.Rule {
 			device.IOSXR: "show install active\n! compare package hashes with Cisco's published values",
 			device.Junos: "file checksum sha-256 <package>\n! compare with Juniper's published value",
 		},
-		References: []string{refEVH, refEVHURL},
+		References: []string{rule.RefEVH, rule.URLEVH},
 		ATTACK:     []string{"T1601.001", "T1542"},
 		Check:      checkBootImage,
 	}
@@ -145,7 +145,7 @@ func hard058() rule.Rule {
 			device.IOS:   "snmp-server view tapV ciscoTap2MIB included\nsnmp-server view tapV ciscoIpTapMIB included\nsnmp-server group tapGrp v3 priv read tapV write tapV notify tapV access <MD-ACL>\nsnmp-server user <li-user> tapGrp v3 auth sha <auth> priv aes 256 <priv>\nsnmp-server view <broad-view> ciscoTap2MIB excluded",
 			device.IOSXR: "snmp-server view tapV ciscoTap2MIB included\nsnmp-server group tapGrp v3 priv read tapV write tapV notify tapV v4acl <MD-ACL>\nsnmp-server user <li-user> tapGrp v3 auth sha <auth> priv aes 256 <priv>",
 		},
-		References: []string{refLI, refEVH, refEVHURL, refST, refSTURL},
+		References: []string{refLI, rule.RefEVH, rule.URLEVH, rule.RefAA25, rule.URLAA25},
 		ATTACK:     []string{"T1602.001", "T1557"},
 		Check:      checkLI,
 	}
@@ -273,7 +273,7 @@ func hard059() rule.Rule {
 			device.Junos: "! compare `show configuration` with the golden copy; review `show system commit`",
 			device.EOS:   "! compare `show running-config` with the golden copy; investigate drift without a change ticket",
 		},
-		References: []string{refEVH, refEVHURL, refYIR},
+		References: []string{rule.RefEVH, rule.URLEVH, refYIR},
 		ATTACK:     []string{"T1565"},
 	}
 }

@@ -25,7 +25,7 @@ func hard042() rule.Rule {
 			device.Junos: "set system syslog host <collector> any info\nset system syslog host <collector> authorization info\nset system syslog host <collector> interactive-commands any",
 			device.EOS:   "logging vrf <mgmt-vrf> host <collector>\nlogging trap informational\nlogging on",
 		},
-		References: []string{refEVH, refEVHURL, refNISG},
+		References: []string{rule.RefEVH, rule.URLEVH, refNISG},
 		ATTACK:     []string{"T1562.002", "T1070"},
 		Check:      checkRemoteSyslog,
 	}
@@ -250,7 +250,7 @@ func hard046() rule.Rule {
 			device.IOSXR: "! built in: show configuration commit list",
 			device.NXOS:  "! built in: show accounting log",
 		},
-		References: []string{refEVH, refEVHURL, refCIS},
+		References: []string{rule.RefEVH, rule.URLEVH, refCIS},
 		ATTACK:     []string{"T1562.002"},
 		Check: func(d *rule.Device) []rule.Hit {
 			switch d.Config.Vendor {

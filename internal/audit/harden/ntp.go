@@ -24,7 +24,7 @@ func hard047() rule.Rule {
 			device.IOSXR: "ntp\n authentication-key 1 md5 encrypted <key>\n authenticate\n trusted-key 1\n server <ip-1> key 1\n server <ip-2> key 1",
 			device.Junos: "set system ntp authentication-key 1 type sha256 value <key>\nset system ntp trusted-key 1\nset system ntp server <ip-1> key 1\nset system ntp server <ip-2> key 1",
 		},
-		References: []string{refEVH, refEVHURL, refNISG},
+		References: []string{rule.RefEVH, rule.URLEVH, refNISG},
 		ATTACK:     []string{"T1070.006"},
 		Check:      checkNTPAuth,
 	}

@@ -174,7 +174,7 @@ func hard050() rule.Rule {
 			device.IOSXR: "ipv4 access-list INFRA-ACL\n 10 permit tcp host <peer> host <loopback> eq bgp\n 20 deny ipv4 any <infrastructure-block>/<len> log\n 30 permit ipv4 any any\ninterface <external>\n ipv4 access-group INFRA-ACL ingress",
 			device.Junos: "set firewall family inet filter INFRA term BGP from source-address <peer>/32\nset firewall family inet filter INFRA term BGP then accept\nset firewall family inet filter INFRA term INFRA from destination-address <infrastructure-block>\nset firewall family inet filter INFRA term INFRA then discard\nset firewall family inet filter INFRA term REST then accept\nset interfaces <external> unit 0 family inet filter input INFRA",
 		},
-		References: []string{refEVH, refEVHURL, refXEHG},
+		References: []string{rule.RefEVH, rule.URLEVH, refXEHG},
 		ATTACK:     []string{"T1190", "T1133"},
 		Check:      checkInfraACL,
 	}

@@ -99,7 +99,7 @@ func hard053() rule.Rule {
 			device.Junos: "set protocols bgp group <g> authentication-key <key>\nset protocols ospf area <a> interface <if> authentication md5 1 key <key>\nset protocols isis level 2 authentication-key <key>\nset protocols isis level 2 authentication-type md5",
 			device.EOS:   "router bgp <as>\n   neighbor <ip> password <key>\ninterface <if>\n   ip ospf authentication message-digest\n   ip ospf message-digest-key 1 sha256 <key>\nrouter isis <tag>\n   authentication mode sha key-id 1\n   authentication key <key>",
 		},
-		References: []string{refEVH, refEVHURL, refNISG},
+		References: []string{rule.RefEVH, rule.URLEVH, refNISG},
 		ATTACK:     []string{"T1557", "T1565.002"},
 		Check: func(d *rule.Device) []rule.Hit {
 			hits := bgpAuth(d.Config)
@@ -372,7 +372,7 @@ func hard054() rule.Rule {
 			device.IOSXR: "router bgp <as>\n neighbor <ip>\n  ttl-security\n  address-family ipv4 unicast\n   route-policy <PEER-IN> in\n   maximum-prefix <n> 90",
 			device.Junos: "set protocols bgp group <g> import <PEER-IN>\nset protocols bgp group <g> family inet unicast prefix-limit maximum <n>\nset protocols bgp group <g> family inet unicast prefix-limit teardown 90",
 		},
-		References: []string{refEVH, refEVHURL, refXEHG, "https://www.rfc-editor.org/rfc/rfc8212"},
+		References: []string{rule.RefEVH, rule.URLEVH, refXEHG, "https://www.rfc-editor.org/rfc/rfc8212"},
 		ATTACK:     []string{"T1565.002", "T1599"},
 		Check:      checkBGPHardening,
 	}

@@ -21,7 +21,7 @@ func hard030() rule.Rule {
 			"Not checked (needs device state): `show vstack config` and whether TCP/4786 listens; on 16.x and later " +
 			"a missing `no vstack` is not reported because the default differs by release and platform.",
 		Remediation: map[device.Vendor]string{device.IOS: "no vstack"},
-		References:  []string{refEVH, refEVHURL, "CISA-CISCO24", refTalos, refTalosURL, "NSA-SMI", "CISCO-SA-SMI", "https://www.cisco.com/c/en/us/support/docs/csa/cisco-sa-20180328-smi2.html"},
+		References:  []string{rule.RefEVH, rule.URLEVH, "CISA-CISCO24", rule.RefTalos, rule.URLTalos, "NSA-SMI", "CISCO-SA-SMI", "https://www.cisco.com/c/en/us/support/docs/csa/cisco-sa-20180328-smi2.html"},
 		ATTACK:      []string{"T1190"},
 		Check:       checkSmartInstall,
 	}
@@ -101,7 +101,7 @@ func hard031() rule.Rule {
 			"the IOS CLI and its logs never see. `iox` and `app-hosting appid guestshell` are reported. " +
 			"Not checked (needs device state): `show app-hosting list` (what is actually installed and RUNNING).",
 		Remediation: map[device.Vendor]string{device.IOS: "guestshell disable\nconfigure terminal\n no app-hosting appid guestshell\n no iox"},
-		References:  []string{refEVH, refEVHURL, refST, refSTURL},
+		References:  []string{rule.RefEVH, rule.URLEVH, rule.RefAA25, rule.URLAA25},
 		ATTACK:      []string{"T1059", "T1610"},
 		Check: func(d *rule.Device) []rule.Hit {
 			var iox, gs *device.Node
@@ -137,7 +137,7 @@ func hard032() rule.Rule {
 			"Not checked (needs device state): whether Guest Shell is activated (`show virtual-service list`); " +
 			"`guestshell destroy` is an exec command and leaves no configuration line.",
 		Remediation: map[device.Vendor]string{device.NXOS: "no feature bash-shell\nguestshell destroy"},
-		References:  []string{refEVH, refEVHURL, refTalos, refTalosURL, refNXHG, "https://cisco.com/c/en/us/td/docs/dcn/nx-os/nexus9000/102x/programmability/cisco-nexus-9000-series-nx-os-programmability-guide-release-102x/m-n9k-guest-shell-101x.html"},
+		References:  []string{rule.RefEVH, rule.URLEVH, rule.RefTalos, rule.URLTalos, refNXHG, "https://cisco.com/c/en/us/td/docs/dcn/nx-os/nexus9000/102x/programmability/cisco-nexus-9000-series-nx-os-programmability-guide-release-102x/m-n9k-guest-shell-101x.html"},
 		ATTACK:      []string{"T1059.004"},
 		Check: func(d *rule.Device) []rule.Hit {
 			var hits []rule.Hit
@@ -157,7 +157,7 @@ func hard033() rule.Rule {
 			"started it for persistence. It is started from the Linux shell and leaves no XR configuration line.",
 		NeedsState:  "needs `show lpts bindings brief | include 57722` and the Linux shell's chkconfig services; the XR configuration does not show the daemon",
 		Remediation: map[device.Vendor]string{device.IOSXR: "run\nservice sshd_operns stop\nchkconfig --del sshd_operns_global-vrf"},
-		References:  []string{refST, refSTURL},
+		References:  []string{rule.RefAA25, rule.URLAA25},
 		ATTACK:      []string{"T1021.004", "T1543"},
 	}
 }
@@ -169,7 +169,7 @@ func hard035() rule.Rule {
 		Doc: "Source-routed packets let a sender choose the path through the network, bypassing filters; IOS " +
 			"accepts them unless `no ip source-route` is configured, so its absence is reported.",
 		Remediation: map[device.Vendor]string{device.IOS: "no ip source-route\nno ipv6 source-route"},
-		References:  []string{refEVH, refEVHURL, refNISG},
+		References:  []string{rule.RefEVH, rule.URLEVH, refNISG},
 		Check: func(d *rule.Device) []rule.Hit {
 			var hits []rule.Hit
 			off := false
@@ -243,7 +243,7 @@ func hard039() rule.Rule {
 			device.IOSXR: "no tftp vrf <vrf> ipv4 server",
 			device.Junos: "delete system services ftp",
 		},
-		References: []string{refEVH, refEVHURL},
+		References: []string{rule.RefEVH, rule.URLEVH},
 		Check: func(d *rule.Device) []rule.Hit {
 			var hits []rule.Hit
 			switch d.Config.Vendor {
@@ -284,7 +284,7 @@ func hard040() rule.Rule {
 			device.IOSXR: "! pull configurations centrally over SSH or NETCONF instead of pushing them over TFTP/FTP",
 			device.Junos: "delete system archival configuration archive-sites\nset system archival configuration archive-sites \"scp://<user>@<server>/<dir>\" password <password>",
 		},
-		References: []string{refEVH, refEVHURL, refTalos, refTalosURL},
+		References: []string{rule.RefEVH, rule.URLEVH, rule.RefTalos, rule.URLTalos},
 		ATTACK:     []string{"T1602.002", "T1040"},
 		Check:      checkBackups,
 	}

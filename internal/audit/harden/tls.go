@@ -29,7 +29,7 @@ func hard041() rule.Rule {
 			device.Junos: "set security pki local-certificate <ca-cert> ...\ndelete system services web-management https system-generated-certificate\nset system services web-management https local-certificate <ca-cert>",
 			device.EOS:   "management security\n   ssl profile <p>\n      tls versions 1.2 1.3\n      certificate <crt> key <key>\nmanagement api http-commands\n   protocol https ssl profile <p>",
 		},
-		References: []string{refEVH, refEVHURL},
+		References: []string{rule.RefEVH, rule.URLEVH},
 		ATTACK:     []string{"T1557", "T1040"},
 		Check: func(d *rule.Device) []rule.Hit {
 			switch d.Config.Vendor {
@@ -169,7 +169,7 @@ func hard043() rule.Rule {
 			device.NXOS:  "logging server <collector> 6 port 6514 secure use-vrf management",
 			device.Junos: "set system syslog host <collector> transport tls\nset system syslog host <collector> tlsdetails trusted-ca-group <g> ca-profiles <ca>",
 		},
-		References: []string{refEVH, refEVHURL, "https://juniper.net/documentation/us/en/software/junos/network-mgmt/topics/topic-map/syslog-over-tls.html"},
+		References: []string{rule.RefEVH, rule.URLEVH, "https://juniper.net/documentation/us/en/software/junos/network-mgmt/topics/topic-map/syslog-over-tls.html"},
 		ATTACK:     []string{"T1040", "T1565.002"},
 		Check:      checkLogTLS,
 	}

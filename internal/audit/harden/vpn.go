@@ -26,7 +26,7 @@ func hard055() rule.Rule {
 			device.Junos: "set security ike proposal <p> authentication-method pre-shared-keys\nset security ike proposal <p> dh-group group20\nset security ike proposal <p> authentication-algorithm sha-384\nset security ike proposal <p> encryption-algorithm aes-256-cbc\nset security ike policy <pol> proposals <p>\nset security ipsec proposal <p> encryption-algorithm aes-256-gcm\nset security ipsec policy <pol> perfect-forward-secrecy keys group20",
 			device.EOS:   "ip security\n   ike policy <p>\n      encryption aes256\n      integrity sha256\n      dh-group 20\n   sa policy <s>\n      esp encryption aes256gcm128\n      pfs dh-group 20",
 		},
-		References: []string{refEVH, refEVHURL},
+		References: []string{rule.RefEVH, rule.URLEVH},
 		ATTACK:     []string{"T1040", "T1557"},
 		Check: func(d *rule.Device) []rule.Hit {
 			if d.Config.Vendor == device.Junos {

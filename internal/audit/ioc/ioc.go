@@ -46,12 +46,12 @@ func Rules() []rule.Rule {
 
 // Sources, by catalogue key (threat-catalogue section 0).
 var sources = map[string]string{
-	"AA25-239A":      "https://www.cisa.gov/news-events/cybersecurity-advisories/aa25-239a",
-	"TALOS-ST":       "https://blog.talosintelligence.com/salt-typhoon-analysis/",
-	"CISA-EVH":       "https://www.cisa.gov/resources-tools/resources/enhanced-visibility-and-hardening-guidance-communications-infrastructure",
-	"MITRE":          "https://attack.mitre.org/groups/G1045/",
-	"CISCO-SA-WEBUI": "https://sec.cloudapps.cisco.com/security/center/content/CiscoSecurityAdvisory/cisco-sa-iosxe-webui-privesc-j22SaA4z",
-	"CISCO-SA-SMI":   "https://www.cisco.com/c/en/us/support/docs/csa/cisco-sa-20180328-smi2.html",
+	rule.RefAA25:   rule.URLAA25,
+	rule.RefTalos:  rule.URLTalos,
+	rule.RefEVH:    rule.URLEVH,
+	"MITRE":        "https://attack.mitre.org/groups/G1045/",
+	rule.RefWebUI:  rule.URLWebUI,
+	"CISCO-SA-SMI": "https://www.cisco.com/c/en/us/support/docs/csa/cisco-sa-20180328-smi2.html",
 }
 
 // refs lists each catalogue key followed by its URL where it has one, so a

@@ -49,7 +49,7 @@ block or in one of its VRF sub-blocks fails.`,
 			device.Junos: "delete system services telnet",
 			device.EOS:   "management telnet\n   shutdown",
 		},
-		References: []string{refEVH, urlEVH, refNISG},
+		References: []string{rule.RefEVH, rule.URLEVH, refNISG},
 		ATTACK:     []string{attackSniffing, attackRemote},
 		Check:      perVendor(m),
 	}
@@ -165,7 +165,7 @@ statement is missing.`,
 		Remediation: map[device.Vendor]string{
 			device.IOS: "line con 0\n transport output none\nline aux 0\n transport output none\nline vty 0 15\n transport output none",
 		},
-		References: []string{refEVH, urlEVH, refAA25, urlAA25},
+		References: []string{rule.RefEVH, rule.URLEVH, rule.RefAA25, rule.URLAA25},
 		ATTACK:     []string{attackRemote},
 		Check:      perVendor(m),
 	}

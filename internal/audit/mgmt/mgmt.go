@@ -10,19 +10,14 @@ package mgmt
 
 import "github.com/seawall/seawall/internal/audit/rule"
 
-// Reference keys (threat catalogue section 0) and their addresses.
+// Reference keys (threat catalogue section 0) that only this package
+// cites; rule.RefEVH and the others are shared.
 const (
-	refEVH   = "CISA-EVH"
-	urlEVH   = "https://www.cisa.gov/resources-tools/resources/enhanced-visibility-and-hardening-guidance-communications-infrastructure"
-	refAA25  = "AA25-239A"
-	urlAA25  = "https://www.cisa.gov/news-events/cybersecurity-advisories/aa25-239a"
-	refNISG  = "NSA-NISG"
-	refOOB   = "NSA-OOB"
-	refCIS   = "CIS"
-	refWebUI = "CISCO-SA-WEBUI"
-	urlWebUI = "https://sec.cloudapps.cisco.com/security/center/content/CiscoSecurityAdvisory/cisco-sa-iosxe-webui-privesc-j22SaA4z"
-	refXEHG  = "CISCO-XE-HG"
-	refNXHG  = "CISCO-NX-HG"
+	refNISG = "NSA-NISG"
+	refOOB  = "NSA-OOB"
+	refCIS  = "CIS"
+	refXEHG = "CISCO-XE-HG"
+	refNXHG = "CISCO-NX-HG"
 )
 
 // MITRE ATT&CK techniques the rules guard against.

@@ -63,7 +63,7 @@ by address and not shown as evidence.`,
 			device.EOS: "vrf instance MGMT\ninterface Management1\n   vrf MGMT\nlogging vrf MGMT host 192.0.2.10\nntp server vrf MGMT 192.0.2.11\n" +
 				"tacacs-server host 192.0.2.13 vrf MGMT\nmanagement ssh\n   shutdown\n   vrf MGMT\n      no shutdown",
 		},
-		References: []string{refEVH, urlEVH, refOOB},
+		References: []string{rule.RefEVH, rule.URLEVH, refOOB},
 		ATTACK:     []string{attackExternal},
 		Check:      perVendor(m),
 	}

@@ -127,7 +127,7 @@ explicit ` + "`management console`" + ` idle-timeout of 0 or above 10 fails.`,
 			device.Junos: "set system login class ADMIN idle-timeout 10",
 			device.EOS:   "management ssh\n   idle-timeout 10\nmanagement console\n   idle-timeout 10",
 		},
-		References: []string{refEVH, urlEVH, refCIS},
+		References: []string{rule.RefEVH, rule.URLEVH, refCIS},
 		Check:      perVendor(m),
 	}
 }

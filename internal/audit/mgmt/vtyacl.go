@@ -61,7 +61,7 @@ not checked.`,
 				"set interfaces lo0 unit 0 family inet filter input PROTECT-RE",
 			device.EOS: "ip access-list MGMT-ONLY\n   10 permit tcp 192.0.2.0/24 any eq ssh\nmanagement ssh\n   ip access-group MGMT-ONLY in",
 		},
-		References: []string{refEVH, urlEVH, refNISG},
+		References: []string{rule.RefEVH, rule.URLEVH, refNISG},
 		ATTACK:     []string{attackSSH, attackExternal},
 		Check:      perVendor(m),
 	}

@@ -25,7 +25,7 @@ non-encrypted web server, which also sends credentials in cleartext.
 CVE-2023-20198 advisory tells operators to look for the line in the running
 configuration, because IOS and IOS-XE print it whenever the server is on.`,
 		Remediation: map[device.Vendor]string{device.IOS: "no ip http server"},
-		References:  []string{refEVH, urlEVH, refWebUI, urlWebUI, refXEHG},
+		References:  []string{rule.RefEVH, rule.URLEVH, rule.RefWebUI, rule.URLWebUI, refXEHG},
 		ATTACK:      []string{attackPublicFacing, attackSniffing},
 		Check:       perVendor(m),
 	}
@@ -63,7 +63,7 @@ and is not checked.`,
 		Remediation: map[device.Vendor]string{
 			device.IOS: "no ip http secure-server\n! or, where the web UI is needed:\nip http access-class ipv4 MGMT-ONLY\nip http authentication aaa\nip http tls-version TLSv1.2\nip http secure-trustpoint CA-ISSUED-TP",
 		},
-		References: []string{refEVH, urlEVH, refWebUI, urlWebUI, refXEHG},
+		References: []string{rule.RefEVH, rule.URLEVH, rule.RefWebUI, rule.URLWebUI, refXEHG},
 		ATTACK:     []string{attackPublicFacing},
 		Check:      perVendor(m),
 	}
@@ -133,7 +133,7 @@ only from the switch itself, passes.`,
 			device.Junos: "delete system services web-management http\ndelete system services rest http\ndelete system services xnm-clear-text",
 			device.EOS:   "management api http-commands\n   no protocol http\n   protocol https",
 		},
-		References: []string{refEVH, urlEVH, refNXHG},
+		References: []string{rule.RefEVH, rule.URLEVH, refNXHG},
 		ATTACK:     []string{attackSniffing, attackPublicFacing},
 		Check:      perVendor(m),
 	}
